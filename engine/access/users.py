@@ -1,0 +1,70 @@
+"""Commands on accounts: create a user, issue and check API tokens, authenticate."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.access.models import ApiToken, Role, User
+from engine.access.passwords import hash_password, password_problem, verify_password
+from engine.db import utcnow
+
+
+class AccountError(ValueError):
+    pass
+
+
+def create_user(
+    session: Session,
+    email: str,
+    name: str,
+    password: str,
+    roles: list[Role] | set[Role],
+    locale: str | None = None,
+) -> User:
+    email = email.strip().lower()
+    if "@" not in email:
+        raise AccountError(f"'{email}' is not an e-mail address.")
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise AccountError(f"A user with e-mail {email} already exists.")
+    problem = password_problem(password)
+    if problem:
+        raise AccountError(problem)
+    user = User(email=email, name=name, password_hash=hash_password(password), locale=locale)
+    user.roles = set(roles)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None or not user.active or not verify_password(user.password_hash, password):
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(session: Session, user: User, name: str) -> str:
+    """Create an API token; the clear token is returned once and never stored."""
+    token = "gt_" + secrets.token_urlsafe(32)
+    session.add(ApiToken(user=user, name=name, token_hash=_digest(token)))
+    session.flush()
+    return token
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    row = session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == _digest(token), ApiToken.revoked.is_(False))
+    )
+    if row is None or not row.user.active:
+        return None
+    row.last_used_at = utcnow()
+    return row.user

@@ -1,0 +1,69 @@
+"""Settings read from the environment, with embedded defaults that need no set-up.
+
+Every setting is ``GUICHET_<NAME>``; the README lists them. The defaults put everything under
+``./instance``: an SQLite database, and a Celery broker on kombu's SQLAlchemy transport.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(f"GUICHET_{name}", default)
+
+
+def _flag(name: str, default: bool) -> bool:
+    return _env(name, "1" if default else "0").lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key(instance: Path) -> str:
+    """A secret key from the environment, else one generated once and kept in the instance
+    folder so that sessions survive a restart of the demo."""
+    value = os.environ.get("GUICHET_SECRET_KEY")
+    if value:
+        return value
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    path.write_text(value)
+    path.chmod(0o600)
+    return value
+
+
+@dataclass
+class Settings:
+    instance_path: Path
+    database_url: str
+    broker_url: str
+    secret_key: str = field(repr=False)
+    jobs_eager: bool = False
+    timer_interval_s: float = 5.0
+    ratelimit_storage_url: str = "memory://"
+    login_rate_limit: str = "10 per minute"
+    secure_cookies: bool = False
+    default_locale: str = "fr"
+    mail_outbox: Path | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        instance = Path(_env("INSTANCE_PATH", str(Path.cwd() / "instance"))).resolve()
+        return cls(
+            instance_path=instance,
+            database_url=_env("DATABASE_URL", f"sqlite:///{instance / 'guichet.db'}"),
+            broker_url=_env("BROKER_URL", f"sqla+sqlite:///{instance / 'broker.db'}"),
+            secret_key=_secret_key(instance),
+            jobs_eager=_flag("JOBS_EAGER", False),
+            timer_interval_s=float(_env("TIMER_INTERVAL", "5")),
+            ratelimit_storage_url=_env("RATELIMIT_STORAGE_URL", "memory://"),
+            login_rate_limit=_env("LOGIN_RATE_LIMIT", "10 per minute"),
+            secure_cookies=_flag("SECURE_COOKIES", False),
+            default_locale=_env("DEFAULT_LOCALE", "fr"),
+            mail_outbox=Path(_env("MAIL_OUTBOX", str(instance / "outbox"))),
+        )

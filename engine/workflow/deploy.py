@@ -1,0 +1,151 @@
+"""Deploying a diagram: validate everything a running instance would trip over later, then store
+it as a new immutable process version. Nothing is stored when anything is wrong."""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from engine.workflow import audit
+from engine.workflow.errors import ConflictError, DeploymentError, Problem
+from engine.workflow.forms_protocol import FormValidator
+from engine.workflow.models import ProcessVersion
+from engine.workflow.operators import OperatorRegistry
+from engine.workflow.scripting import check_expression, check_script
+from engine.workflow.specs import AsyncServiceTask, ParsedDiagram, iter_task_specs, parse_diagram, properties
+
+
+@dataclass
+class DeployResult:
+    version: ProcessVersion
+    created: bool
+
+
+def checksum(bpmn_xml: str, dmn_files: dict[str, str] | None = None) -> str:
+    digest = hashlib.sha256(bpmn_xml.encode())
+    for name in sorted(dmn_files or {}):
+        digest.update(b"\0" + name.encode() + b"\0" + (dmn_files or {})[name].encode())
+    return digest.hexdigest()
+
+
+def _script_problem(script: str) -> str | None:
+    try:
+        tree = ast.parse(script)
+    except SyntaxError as exc:
+        return f"script has a syntax error on line {exc.lineno}: {exc.msg}"
+    if any(isinstance(node, ast.Import | ast.ImportFrom) for node in ast.walk(tree)):
+        return "scripts may not import modules; use the helper functions listed in docs/architecture.md"
+    return check_script(script)
+
+
+def validate(
+    parsed: ParsedDiagram,
+    source_name: str,
+    forms: FormValidator | None,
+    operators: OperatorRegistry,
+) -> list[Problem]:
+    problems: list[Problem] = []
+
+    def problem(spec: Any, message: str) -> None:
+        problems.append(Problem(source_name, getattr(spec, "bpmn_id", None) or spec.name, message))
+
+    for spec in iter_task_specs(parsed):
+        props = properties(spec)
+        if getattr(spec, "manual", False) and type(spec).__name__ == "UserTask":
+            form_key = props.get("formKey")
+            if not form_key:
+                problem(spec, "user task has no form: add a spiffworkflow:property named formKey")
+            elif forms is not None and not forms.has(form_key):
+                problem(spec, f"form key {form_key!r} is not registered in forms/")
+        if isinstance(spec, AsyncServiceTask):
+            if spec.operation_name not in operators:
+                known = ", ".join(operators.names()) or "none"
+                problem(spec, f"service task operator {spec.operation_name!r} is not registered "
+                              f"(registered: {known})")
+            else:
+                for msg in operators.check_params(spec.operation_name, set(spec.operation_params)):
+                    problem(spec, f"operator {spec.operation_name}: {msg}")
+            for name, param in spec.operation_params.items():
+                err = check_expression(param["value"])
+                if err:
+                    problem(spec, f"parameter {name!r}: expression {param['value']!r} is invalid: {err}")
+        for attr in ("script", "prescript", "postscript"):
+            script = getattr(spec, attr, None)
+            if script:
+                err = _script_problem(script)
+                if err:
+                    problem(spec, f"{attr}: {err}")
+        for condition, _target in getattr(spec, "cond_task_specs", []) or []:
+            expression = getattr(condition, "args", [None])[0] if condition is not None else None
+            if expression:
+                err = check_expression(expression)
+                if err:
+                    problem(spec, f"condition {expression!r} is invalid: {err}")
+        if isinstance(spec, CatchingEvent):
+            expression = getattr(spec.event_definition, "expression", None)
+            if expression:
+                err = check_expression(expression)
+                if err:
+                    problem(spec, f"timer expression {expression!r} is invalid: {err} "
+                                  "(quote a literal: \"PT2H\")")
+        due = props.get("dueInWorkingDays")
+        if due is not None and not due.strip().lstrip("-").isdigit():
+            problem(spec, f"dueInWorkingDays must be a whole number, not {due!r}")
+    return problems
+
+
+def deploy(
+    session: Session,
+    bpmn_xml: str,
+    source_name: str,
+    *,
+    forms: FormValidator | None,
+    operators: OperatorRegistry,
+    dmn_files: dict[str, str] | None = None,
+    user_id: int | None = None,
+) -> DeployResult:
+    parsed = parse_diagram(bpmn_xml, source_name, dmn_files)
+    problems = validate(parsed, source_name, forms, operators)
+    if problems:
+        raise DeploymentError(problems)
+    digest = checksum(bpmn_xml, dmn_files)
+    latest = session.scalar(
+        select(ProcessVersion)
+        .where(ProcessVersion.key == parsed.key)
+        .order_by(ProcessVersion.version.desc())
+        .limit(1)
+    )
+    if latest is not None and latest.checksum == digest:
+        return DeployResult(latest, created=False)
+    version = ProcessVersion(
+        key=parsed.key,
+        version=(latest.version + 1) if latest else 1,
+        name=parsed.name,
+        source_name=source_name,
+        bpmn_xml=bpmn_xml,
+        dmn_files=dict(dmn_files or {}),
+        checksum=digest,
+        deployed_by_id=user_id,
+    )
+    try:
+        with session.begin_nested():
+            session.add(version)
+            session.flush()
+    except IntegrityError as exc:
+        raise ConflictError(
+            f"{parsed.key} was deployed by someone else at the same moment; deploy again to see "
+            "whether your file is still new."
+        ) from exc
+    audit.record(session, None, "process_deployed", user_id,
+                 key=version.key, version=version.version, source=source_name)
+    return DeployResult(version, created=True)
+
+
+__all__ = ["DeployResult", "DeploymentError", "Problem", "deploy", "validate"]

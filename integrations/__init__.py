@@ -1,0 +1,14 @@
+"""The outside world, each part behind a small interface with an embedded default.
+
+Each integration registers its service-task operators with :func:`register_operators`; the
+engine only sees the registry."""
+
+from __future__ import annotations
+
+from engine.workflow.operators import OperatorRegistry
+
+
+def register_operators(operators: OperatorRegistry) -> None:
+    from integrations import builtin
+
+    builtin.register(operators)

@@ -1,0 +1,37 @@
+"""The composition root: builds the database, the engine with its forms and operators, and
+binds the background jobs. The web app, the CLI and the Celery worker all start here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import engine.models  # noqa: F401 - registers every table
+from engine import jobs
+from engine.config import Settings
+from engine.db import Database
+from engine.workflow.operators import OperatorRegistry
+from engine.workflow.runtime import WorkflowEngine
+from forms import FormRegistry
+from forms import registry as default_forms
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    engine: WorkflowEngine
+    forms: FormRegistry
+
+
+def build_services(settings: Settings | None = None, db: Database | None = None) -> Services:
+    import forms.catalog  # noqa: F401 - registers the forms that ship with Guichet
+    import integrations
+
+    settings = settings or Settings.from_env()
+    db = db or Database(settings.database_url)
+    operators = OperatorRegistry()
+    integrations.register_operators(operators)
+    workflow_engine = WorkflowEngine(operators=operators, forms=default_forms)
+    jobs.configure(settings)
+    jobs.bind(db, workflow_engine)
+    return Services(settings=settings, db=db, engine=workflow_engine, forms=default_forms)
