@@ -13,6 +13,7 @@ commands that load the same instance and both save it cannot both succeed; the l
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import traceback
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -56,6 +57,7 @@ from engine.workflow.specs import SERVICE_CALL_KEY, AsyncServiceTask, ParsedDiag
 HUMAN_TASK_MARK = "guichet_human_task"  # internal data on a manual task: "open" or "closed"
 SERVICE_MARK = "guichet_service_call_queued"
 ENDED = {InstanceStatus.COMPLETED, InstanceStatus.TERMINATED}
+TIMER_EVENT_TYPES = {"TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition"}
 
 
 class StaleInstance(ConflictError):
@@ -74,6 +76,26 @@ class _Step:
     completed_tasks: list[str] = field(default_factory=list)
     error: BaseException | None = None
     error_task: Any = None
+
+
+STALE_MESSAGE = (
+    "Someone else changed this case while you were working on it. Nothing of yours was saved; "
+    "reload it and submit again (your input is kept on the form)."
+)
+
+
+def command(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Marks a public command; turns a lost optimistic-lock race, wherever SQLAlchemy notices
+    it (an autoflush included), into :class:`StaleInstance`."""
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except StaleDataError as exc:
+            raise StaleInstance(STALE_MESSAGE) from exc
+
+    return wrapper
 
 
 def _parse_when(value: Any) -> dt.datetime | None:
@@ -105,6 +127,7 @@ class WorkflowEngine:
 
     # ----------------------------------------------------------------- definitions
 
+    @command
     def deploy(
         self,
         session: Session,
@@ -163,6 +186,14 @@ class WorkflowEngine:
 
     def _save(self, session: Session, instance: ProcessInstance, wf: BpmnWorkflow, step: _Step,
               actor_id: int | None) -> None:
+        with session.no_autoflush:
+            new_calls = self._prepare_save(session, instance, wf, step, actor_id)
+        session.flush()
+        if new_calls:
+            self._after_commit(session, [c.id for c in new_calls])
+
+    def _prepare_save(self, session: Session, instance: ProcessInstance, wf: BpmnWorkflow, step: _Step,
+                      actor_id: int | None) -> list[ServiceCall]:
         now = utcnow()
         for phase in step.phases:
             if phase != instance.phase:
@@ -191,15 +222,7 @@ class WorkflowEngine:
         if instance.status == InstanceStatus.COMPLETED and instance.completed_at is None:
             instance.completed_at = now
             audit.record(session, instance, "instance_completed", actor_id)
-        try:
-            session.flush()
-        except StaleDataError as exc:
-            raise StaleInstance(
-                "Someone else changed this case while you were working on it. Nothing of yours "
-                "was saved; reload it and submit again (your input is kept on the form)."
-            ) from exc
-        if new_calls:
-            self._after_commit(session, [c.id for c in new_calls])
+        return new_calls
 
     def _status(self, session: Session, instance: ProcessInstance, wf: BpmnWorkflow, step: _Step) -> str:
         if wf.is_completed():
@@ -217,7 +240,7 @@ class WorkflowEngine:
     def _next_timer(wf: BpmnWorkflow) -> dt.datetime | None:
         times = [
             _parse_when(ev.value) for ev in wf.waiting_events()
-            if ev.event_type.endswith("TimerEventDefinition") and ev.value is not None
+            if ev.event_type in TIMER_EVENT_TYPES and ev.value is not None
         ]
         times = [t for t in times if t is not None]
         return min(times) if times else None
@@ -319,8 +342,6 @@ class WorkflowEngine:
             session.add(call)
             task.internal_data[SERVICE_MARK] = True
             calls.append(call)
-        if calls:
-            session.flush(calls)
         return calls
 
     def _after_commit(self, session: Session, call_ids: list[int]) -> None:
@@ -336,6 +357,7 @@ class WorkflowEngine:
 
     # ----------------------------------------------------------------- commands
 
+    @command
     def start(
         self,
         session: Session,
@@ -371,6 +393,7 @@ class WorkflowEngine:
         self._save(session, instance, wf, step, user_id)
         return instance
 
+    @command
     def complete(
         self,
         session: Session,
@@ -395,7 +418,11 @@ class WorkflowEngine:
         if task is None or task.state != TaskState.READY:
             raise TaskAlreadyDone(f"'{ht.name}' is no longer open in this case; reload the case.")
         task.data.update(cleaned)
-        task.run()
+        step = _Step()
+        try:
+            task.run()
+        except Exception as exc:  # noqa: BLE001 - what follows the task failed; keep the input, open an incident
+            step.error, step.error_task = exc, getattr(exc, "task", None) or task
         task.internal_data[HUMAN_TASK_MARK] = "closed"
         now = utcnow()
         ht.state = HumanTaskState.COMPLETED
@@ -405,8 +432,8 @@ class WorkflowEngine:
             ht.assignee_id = user_id
         audit.record(session, instance, "task_completed", user_id, task=ht.bpmn_id, name=ht.name,
                      form_key=ht.form_key, data=to_jsonable(cleaned))
-        step = _Step()
-        self._advance(wf, step)
+        if step.error is None:
+            self._advance(wf, step)
         self._save(session, instance, wf, step, user_id)
         return instance
 
@@ -432,6 +459,7 @@ class WorkflowEngine:
         if instance.status in ENDED:
             raise InvalidState(f"This case is {instance.status}; nothing more can be done on it.")
 
+    @command
     def claim(self, session: Session, human_task_id: int, *, user_id: int) -> HumanTask:
         ht = session.get(HumanTask, human_task_id)
         if ht is None:
@@ -454,6 +482,7 @@ class WorkflowEngine:
         audit.record(session, ht.instance, "task_claimed", user_id, task=ht.bpmn_id, human_task=ht.id)
         return ht
 
+    @command
     def unclaim(self, session: Session, human_task_id: int, *, user_id: int, force: bool = False) -> HumanTask:
         ht = session.get(HumanTask, human_task_id)
         if ht is None:
@@ -471,6 +500,7 @@ class WorkflowEngine:
                      human_task=ht.id, previous_assignee=previous)
         return ht
 
+    @command
     def assign(self, session: Session, human_task_id: int, *, assignee_id: int | None, by_user_id: int) -> HumanTask:
         ht = session.get(HumanTask, human_task_id)
         if ht is None:
@@ -484,6 +514,7 @@ class WorkflowEngine:
                      human_task=ht.id, previous_assignee=previous, assignee=assignee_id)
         return ht
 
+    @command
     def suspend(self, session: Session, instance_id: int, *, user_id: int | None) -> ProcessInstance:
         instance = self._get_instance(session, instance_id)
         self._check_runnable(instance)
@@ -493,6 +524,7 @@ class WorkflowEngine:
         self._flush(session)
         return instance
 
+    @command
     def resume(self, session: Session, instance_id: int, *, user_id: int | None) -> ProcessInstance:
         instance = self._get_instance(session, instance_id)
         if instance.status != InstanceStatus.SUSPENDED:
@@ -505,6 +537,7 @@ class WorkflowEngine:
         self._save(session, instance, wf, step, user_id)
         return instance
 
+    @command
     def terminate(self, session: Session, instance_id: int, *, user_id: int | None, reason: str = "") -> ProcessInstance:
         instance = self._get_instance(session, instance_id)
         if instance.status in ENDED:
@@ -528,10 +561,7 @@ class WorkflowEngine:
 
     @staticmethod
     def _flush(session: Session) -> None:
-        try:
-            session.flush()
-        except StaleDataError as exc:
-            raise StaleInstance("Someone else changed this case at the same moment; try again.") from exc
+        session.flush()
 
     # ----------------------------------------------------------------- timers
 
@@ -546,6 +576,7 @@ class WorkflowEngine:
             .limit(limit)
         ))
 
+    @command
     def fire_timers(self, session: Session, instance_id: int, now: dt.datetime | None = None) -> bool:
         """Fire the due timers of one instance. Idempotent: a second call finds nothing due."""
         now = now or utcnow()
@@ -563,6 +594,7 @@ class WorkflowEngine:
 
     # ----------------------------------------------------------------- messages
 
+    @command
     def correlate_message(
         self,
         session: Session,
@@ -604,6 +636,7 @@ class WorkflowEngine:
 
     # ----------------------------------------------------------------- service calls
 
+    @command
     def start_service_call(self, session: Session, call_id: int) -> ServiceCall | None:
         """Mark a call running before its operator is executed; None when there is nothing to do
         (done, cancelled, or the instance moved on), which makes redelivered jobs harmless."""
@@ -615,6 +648,7 @@ class WorkflowEngine:
         call.updated_at = utcnow()
         return call
 
+    @command
     def finish_service_call(self, session: Session, call_id: int, result: Any) -> bool:
         call = session.get(ServiceCall, call_id)
         if call is None or call.status not in (ServiceCallStatus.PENDING, ServiceCallStatus.RUNNING):
@@ -645,6 +679,7 @@ class WorkflowEngine:
         self._save(session, instance, wf, step, None)
         return True
 
+    @command
     def note_service_failure(self, session: Session, call_id: int, error: BaseException | str,
                              tb: str | None = None, *, final: bool) -> Incident | None:
         """Record a failed attempt; after the last retry it becomes an incident."""
@@ -682,6 +717,7 @@ class WorkflowEngine:
 
     # ----------------------------------------------------------------- incidents
 
+    @command
     def retry_incident(self, session: Session, incident_id: int, *, user_id: int | None) -> Incident:
         incident = session.get(Incident, incident_id)
         if incident is None:
@@ -721,6 +757,7 @@ class WorkflowEngine:
         self._save(session, instance, wf, step, user_id)
         return incident
 
+    @command
     def resolve_incident(self, session: Session, incident_id: int, *, user_id: int | None,
                          note: str, result: Any = None) -> Incident:
         """Close an incident by hand; for a service task, ``result`` lets the case go on as if

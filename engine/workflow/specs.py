@@ -47,10 +47,23 @@ class ParsedDiagram:
     subprocess_specs: dict[str, BpmnProcessSpec]
 
 
-def _problem_from_validation(exc: ValidationException, source_name: str) -> Problem:
+def _element_id_at(root: Any, line: int | None) -> str | None:
+    """The id of the BPMN element at (or around) a line: schema errors only give the line."""
+    if line is None:
+        return None
+    for element in root.iter():
+        if element.sourceline == line:
+            while element is not None:
+                if element.get("id"):
+                    return element.get("id")
+                element = element.getparent()
+    return None
+
+
+def _problem_from_validation(exc: ValidationException, source_name: str, root: Any) -> Problem:
     line = exc.line_number if isinstance(exc.line_number, int) else None
     message = str(exc.args[0]) if exc.args else str(exc)
-    return Problem(exc.file_name or source_name, exc.id or None, message, line)
+    return Problem(exc.file_name or source_name, exc.id or _element_id_at(root, line), message, line)
 
 
 def _choose_key(parser: GuichetParser, root: Any, source_name: str) -> tuple[str, str, bool]:
@@ -111,7 +124,7 @@ def parse_diagram(
             spec = parser.get_spec(key)
             subprocess_specs = parser.get_subprocess_specs(key)
     except ValidationException as exc:
-        raise DeploymentError([_problem_from_validation(exc, source_name)]) from exc
+        raise DeploymentError([_problem_from_validation(exc, source_name, root)]) from exc
     return ParsedDiagram(key=key, name=name, spec=spec, subprocess_specs=subprocess_specs)
 
 
