@@ -90,7 +90,7 @@ def run_service_call(self: Any, call_id: int) -> str:
         operator, params, attempts, max_retries = call.operator, dict(call.params), call.attempts, call.max_retries
     try:
         result = rt.engine.operators.execute(operator, params)
-    except Exception as exc:  # noqa: BLE001 - every operator failure is retried, then becomes an incident
+    except Exception as exc:
         final = attempts > max_retries
         with rt.db.transaction() as session:
             rt.engine.note_service_failure(session, call_id, exc, traceback.format_exc(), final=final)
@@ -122,7 +122,7 @@ def fire_due_timers(limit: int = 500) -> int:
                 fired += rt.engine.fire_timers(session, instance_id, now)
         except ConflictError:
             continue  # someone changed the instance meanwhile; the next beat looks again
-        except Exception:  # noqa: BLE001 - one broken instance must not stop the others
+        except Exception:
             log.exception("firing timers of instance %s failed", instance_id)
     return fired
 

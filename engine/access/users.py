@@ -61,9 +61,7 @@ def issue_token(session: Session, user: User, name: str) -> str:
 
 
 def user_for_token(session: Session, token: str) -> User | None:
-    row = session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == _digest(token), ApiToken.revoked.is_(False))
-    )
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token), ApiToken.revoked.is_(False)))
     if row is None or not row.user.active:
         return None
     row.last_used_at = utcnow()

@@ -67,8 +67,7 @@ def validate(
         if isinstance(spec, AsyncServiceTask):
             if spec.operation_name not in operators:
                 known = ", ".join(operators.names()) or "none"
-                problem(spec, f"service task operator {spec.operation_name!r} is not registered "
-                              f"(registered: {known})")
+                problem(spec, f"service task operator {spec.operation_name!r} is not registered (registered: {known})")
             else:
                 for msg in operators.check_params(spec.operation_name, set(spec.operation_params)):
                     problem(spec, f"operator {spec.operation_name}: {msg}")
@@ -93,8 +92,7 @@ def validate(
             if expression:
                 err = check_expression(expression)
                 if err:
-                    problem(spec, f"timer expression {expression!r} is invalid: {err} "
-                                  "(quote a literal: \"PT2H\")")
+                    problem(spec, f'timer expression {expression!r} is invalid: {err} (quote a literal: "PT2H")')
         due = props.get("dueInWorkingDays")
         if due is not None and not due.strip().lstrip("-").isdigit():
             problem(spec, f"dueInWorkingDays must be a whole number, not {due!r}")
@@ -117,10 +115,7 @@ def deploy(
         raise DeploymentError(problems)
     digest = checksum(bpmn_xml, dmn_files)
     latest = session.scalar(
-        select(ProcessVersion)
-        .where(ProcessVersion.key == parsed.key)
-        .order_by(ProcessVersion.version.desc())
-        .limit(1)
+        select(ProcessVersion).where(ProcessVersion.key == parsed.key).order_by(ProcessVersion.version.desc()).limit(1)
     )
     if latest is not None and latest.checksum == digest:
         return DeployResult(latest, created=False)
@@ -143,8 +138,9 @@ def deploy(
             f"{parsed.key} was deployed by someone else at the same moment; deploy again to see "
             "whether your file is still new."
         ) from exc
-    audit.record(session, None, "process_deployed", user_id,
-                 key=version.key, version=version.version, source=source_name)
+    audit.record(
+        session, None, "process_deployed", user_id, key=version.key, version=version.version, source=source_name
+    )
     return DeployResult(version, created=True)
 
 

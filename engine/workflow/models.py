@@ -99,9 +99,7 @@ class HumanTask(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    instance_id: Mapped[int] = mapped_column(
-        ForeignKey("process_instances.id", ondelete="CASCADE"), index=True
-    )
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"), index=True)
     task_guid: Mapped[str] = mapped_column(String(36), unique=True)
     process_key: Mapped[str] = mapped_column(String(255))
     bpmn_id: Mapped[str] = mapped_column(String(255))
@@ -132,9 +130,7 @@ class ServiceCall(Base):
     __tablename__ = "service_calls"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    instance_id: Mapped[int] = mapped_column(
-        ForeignKey("process_instances.id", ondelete="CASCADE"), index=True
-    )
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"), index=True)
     task_guid: Mapped[str] = mapped_column(String(36), index=True)
     bpmn_id: Mapped[str] = mapped_column(String(255))
     operator: Mapped[str] = mapped_column(String(255))
@@ -153,9 +149,7 @@ class Incident(Base):
     __tablename__ = "incidents"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    instance_id: Mapped[int] = mapped_column(
-        ForeignKey("process_instances.id", ondelete="CASCADE"), index=True
-    )
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"), index=True)
     service_call_id: Mapped[int | None] = mapped_column(ForeignKey("service_calls.id"))
     task_guid: Mapped[str | None] = mapped_column(String(36))
     bpmn_id: Mapped[str | None] = mapped_column(String(255))
@@ -188,9 +182,7 @@ class AuditEvent(Base):
     __table_args__ = (Index("ix_audit_events_subject", "subject_type", "subject_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    instance_id: Mapped[int | None] = mapped_column(
-        ForeignKey("process_instances.id", ondelete="CASCADE"), index=True
-    )
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"), index=True)
     subject_type: Mapped[str | None] = mapped_column(String(50))
     subject_id: Mapped[int | None]
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -67,10 +67,13 @@ class OperatorRegistry:
         """Problems with the parameter names a diagram passes to an operator."""
         op = self.get(name)
         fields = op.params.fields
-        problems = [f"unknown parameter {p!r} (expected: {', '.join(sorted(fields)) or 'none'})"
-                    for p in sorted(given - set(fields))]
-        problems += [f"missing required parameter {p!r}" for p, f in sorted(fields.items())
-                     if f.required and p not in given]
+        problems = [
+            f"unknown parameter {p!r} (expected: {', '.join(sorted(fields)) or 'none'})"
+            for p in sorted(given - set(fields))
+        ]
+        problems += [
+            f"missing required parameter {p!r}" for p, f in sorted(fields.items()) if f.required and p not in given
+        ]
         return problems
 
     def execute(self, name: str, params: dict[str, Any]) -> Any:

@@ -138,8 +138,13 @@ class WorkflowEngine:
         user_id: int | None = None,
     ) -> DeployResult:
         return deploy(
-            session, bpmn_xml, source_name, forms=self.forms, operators=self.operators,
-            dmn_files=dmn_files, user_id=user_id,
+            session,
+            bpmn_xml,
+            source_name,
+            forms=self.forms,
+            operators=self.operators,
+            dmn_files=dmn_files,
+            user_id=user_id,
         )
 
     @staticmethod
@@ -147,14 +152,14 @@ class WorkflowEngine:
         return parse_diagram(bpmn_xml, source_name, dict(dmn_key), validate=False)
 
     def parsed(self, version: ProcessVersion) -> ParsedDiagram:
-        return self._parse(version.id, version.bpmn_xml, version.source_name,
-                           tuple(sorted((version.dmn_files or {}).items())))
+        return self._parse(
+            version.id, version.bpmn_xml, version.source_name, tuple(sorted((version.dmn_files or {}).items()))
+        )
 
     @staticmethod
     def latest_version(session: Session, key: str) -> ProcessVersion:
         version = session.scalar(
-            select(ProcessVersion).where(ProcessVersion.key == key)
-            .order_by(ProcessVersion.version.desc()).limit(1)
+            select(ProcessVersion).where(ProcessVersion.key == key).order_by(ProcessVersion.version.desc()).limit(1)
         )
         if version is None:
             raise NotFound(f"No process {key!r} is deployed. Deploy bpmn/…/{key}.bpmn first.")
@@ -184,16 +189,18 @@ class WorkflowEngine:
             step.error = exc
             step.error_task = getattr(exc, "task", None)
 
-    def _save(self, session: Session, instance: ProcessInstance, wf: BpmnWorkflow, step: _Step,
-              actor_id: int | None) -> None:
+    def _save(
+        self, session: Session, instance: ProcessInstance, wf: BpmnWorkflow, step: _Step, actor_id: int | None
+    ) -> None:
         with session.no_autoflush:
             new_calls = self._prepare_save(session, instance, wf, step, actor_id)
         session.flush()
         if new_calls:
             self._after_commit(session, [c.id for c in new_calls])
 
-    def _prepare_save(self, session: Session, instance: ProcessInstance, wf: BpmnWorkflow, step: _Step,
-                      actor_id: int | None) -> list[ServiceCall]:
+    def _prepare_save(
+        self, session: Session, instance: ProcessInstance, wf: BpmnWorkflow, step: _Step, actor_id: int | None
+    ) -> list[ServiceCall]:
         now = utcnow()
         for phase in step.phases:
             if phase != instance.phase:
@@ -203,16 +210,24 @@ class WorkflowEngine:
         self._sync_human_tasks(session, instance, wf, now)
         if step.error is not None:
             task = step.error_task
-            session.add(Incident(
-                instance_id=instance.id,
-                task_guid=str(task.id) if task is not None else None,
-                bpmn_id=task.task_spec.bpmn_id if task is not None else None,
-                kind="script",
+            session.add(
+                Incident(
+                    instance_id=instance.id,
+                    task_guid=str(task.id) if task is not None else None,
+                    bpmn_id=task.task_spec.bpmn_id if task is not None else None,
+                    kind="script",
+                    error=str(step.error),
+                    traceback="".join(traceback.format_exception(step.error)),
+                )
+            )
+            audit.record(
+                session,
+                instance,
+                "incident",
+                actor_id,
                 error=str(step.error),
-                traceback="".join(traceback.format_exception(step.error)),
-            ))
-            audit.record(session, instance, "incident", actor_id, error=str(step.error),
-                         task=task.task_spec.bpmn_id if task is not None else None)
+                task=task.task_spec.bpmn_id if task is not None else None,
+            )
         instance.state = dump_state(wf)
         instance.updated_at = now
         instance.next_timer_at = self._next_timer(wf)
@@ -230,8 +245,9 @@ class WorkflowEngine:
         if step.error is not None or wf.get_tasks(state=TaskState.ERROR):
             return InstanceStatus.ERROR
         if instance.id is not None and session.scalar(
-            select(Incident.id).where(Incident.instance_id == instance.id,
-                                      Incident.status != IncidentStatus.RESOLVED).limit(1)
+            select(Incident.id)
+            .where(Incident.instance_id == instance.id, Incident.status != IncidentStatus.RESOLVED)
+            .limit(1)
         ):
             return InstanceStatus.ERROR
         return InstanceStatus.WAITING
@@ -239,7 +255,8 @@ class WorkflowEngine:
     @staticmethod
     def _next_timer(wf: BpmnWorkflow) -> dt.datetime | None:
         times = [
-            _parse_when(ev.value) for ev in wf.waiting_events()
+            _parse_when(ev.value)
+            for ev in wf.waiting_events()
             if ev.event_type in TIMER_EVENT_TYPES and ev.value is not None
         ]
         times = [t for t in times if t is not None]
@@ -250,16 +267,21 @@ class WorkflowEngine:
         wanted = {ev.name for ev in wf.waiting_events() if ev.event_type == "MessageEventDefinition"}
         existing = instance.__dict__.get("_message_waits")
         if existing is None:
-            existing = set(session.scalars(
-                select(MessageWait.message_name).where(MessageWait.instance_id == instance.id)))
+            existing = set(
+                session.scalars(select(MessageWait.message_name).where(MessageWait.instance_id == instance.id))
+            )
         if wanted - existing:
             session.add_all(MessageWait(instance_id=instance.id, message_name=n) for n in wanted - existing)
         if existing - wanted:
-            session.execute(delete(MessageWait).where(
-                MessageWait.instance_id == instance.id, MessageWait.message_name.in_(existing - wanted)))
+            session.execute(
+                delete(MessageWait).where(
+                    MessageWait.instance_id == instance.id, MessageWait.message_name.in_(existing - wanted)
+                )
+            )
 
-    def _sync_human_tasks(self, session: Session, instance: ProcessInstance, wf: BpmnWorkflow,
-                          now: dt.datetime) -> None:
+    def _sync_human_tasks(
+        self, session: Session, instance: ProcessInstance, wf: BpmnWorkflow, now: dt.datetime
+    ) -> None:
         closed: list[str] = []
         for task in wf.get_tasks(manual=True):
             mark = task.internal_data.get(HUMAN_TASK_MARK)
@@ -276,8 +298,7 @@ class WorkflowEngine:
                 .values(state=HumanTaskState.CANCELLED, completed_at=now)
             )
 
-    def _human_task_row(self, session: Session, instance: ProcessInstance, task: Any,
-                        now: dt.datetime) -> HumanTask:
+    def _human_task_row(self, session: Session, instance: ProcessInstance, task: Any, now: dt.datetime) -> HumanTask:
         spec = task.task_spec
         props = properties(spec)
         due_at = None
@@ -321,8 +342,7 @@ class WorkflowEngine:
             return session.scalar(select(User.id).where(User.email == value.strip().lower()))
         return None
 
-    def _queue_service_calls(self, session: Session, instance: ProcessInstance,
-                             wf: BpmnWorkflow) -> list[ServiceCall]:
+    def _queue_service_calls(self, session: Session, instance: ProcessInstance, wf: BpmnWorkflow) -> list[ServiceCall]:
         calls = []
         for task in wf.get_tasks(state=TaskState.STARTED):
             spec = task.task_spec
@@ -421,7 +441,7 @@ class WorkflowEngine:
         step = _Step()
         try:
             task.run()
-        except Exception as exc:  # noqa: BLE001 - what follows the task failed; keep the input, open an incident
+        except Exception as exc:
             step.error, step.error_task = exc, getattr(exc, "task", None) or task
         task.internal_data[HUMAN_TASK_MARK] = "closed"
         now = utcnow()
@@ -430,8 +450,16 @@ class WorkflowEngine:
         ht.completed_by_id = user_id
         if ht.assignee_id is None:
             ht.assignee_id = user_id
-        audit.record(session, instance, "task_completed", user_id, task=ht.bpmn_id, name=ht.name,
-                     form_key=ht.form_key, data=to_jsonable(cleaned))
+        audit.record(
+            session,
+            instance,
+            "task_completed",
+            user_id,
+            task=ht.bpmn_id,
+            name=ht.name,
+            form_key=ht.form_key,
+            data=to_jsonable(cleaned),
+        )
         if step.error is None:
             self._advance(wf, step)
         self._save(session, instance, wf, step, user_id)
@@ -470,8 +498,7 @@ class WorkflowEngine:
         now = utcnow()
         result = session.execute(
             update(HumanTask)
-            .where(HumanTask.id == ht.id, HumanTask.assignee_id.is_(None),
-                   HumanTask.state == HumanTaskState.READY)
+            .where(HumanTask.id == ht.id, HumanTask.assignee_id.is_(None), HumanTask.state == HumanTaskState.READY)
             .values(assignee_id=user_id, claimed_at=now, claimed_by_id=user_id)
             .execution_options(synchronize_session=False)
         )
@@ -496,8 +523,15 @@ class WorkflowEngine:
         ht.assignee_id = None
         ht.claimed_at = None
         ht.claimed_by_id = None
-        audit.record(session, ht.instance, "task_released", user_id, task=ht.bpmn_id,
-                     human_task=ht.id, previous_assignee=previous)
+        audit.record(
+            session,
+            ht.instance,
+            "task_released",
+            user_id,
+            task=ht.bpmn_id,
+            human_task=ht.id,
+            previous_assignee=previous,
+        )
         return ht
 
     @command
@@ -510,8 +544,16 @@ class WorkflowEngine:
         ht.assignee_id = assignee_id
         ht.claimed_at = utcnow() if assignee_id else None
         ht.claimed_by_id = by_user_id if assignee_id else None
-        audit.record(session, ht.instance, "task_assigned", by_user_id, task=ht.bpmn_id,
-                     human_task=ht.id, previous_assignee=previous, assignee=assignee_id)
+        audit.record(
+            session,
+            ht.instance,
+            "task_assigned",
+            by_user_id,
+            task=ht.bpmn_id,
+            human_task=ht.id,
+            previous_assignee=previous,
+            assignee=assignee_id,
+        )
         return ht
 
     @command
@@ -538,7 +580,9 @@ class WorkflowEngine:
         return instance
 
     @command
-    def terminate(self, session: Session, instance_id: int, *, user_id: int | None, reason: str = "") -> ProcessInstance:
+    def terminate(
+        self, session: Session, instance_id: int, *, user_id: int | None, reason: str = ""
+    ) -> ProcessInstance:
         instance = self._get_instance(session, instance_id)
         if instance.status in ENDED:
             raise InvalidState(f"This case is already {instance.status}.")
@@ -547,13 +591,19 @@ class WorkflowEngine:
         instance.completed_at = now
         instance.updated_at = now
         instance.next_timer_at = None
-        session.execute(update(HumanTask).where(
-            HumanTask.instance_id == instance.id, HumanTask.state == HumanTaskState.READY
-        ).values(state=HumanTaskState.CANCELLED, completed_at=now))
-        session.execute(update(ServiceCall).where(
-            ServiceCall.instance_id == instance.id,
-            ServiceCall.status.in_([ServiceCallStatus.PENDING, ServiceCallStatus.RUNNING]),
-        ).values(status=ServiceCallStatus.CANCELLED, updated_at=now))
+        session.execute(
+            update(HumanTask)
+            .where(HumanTask.instance_id == instance.id, HumanTask.state == HumanTaskState.READY)
+            .values(state=HumanTaskState.CANCELLED, completed_at=now)
+        )
+        session.execute(
+            update(ServiceCall)
+            .where(
+                ServiceCall.instance_id == instance.id,
+                ServiceCall.status.in_([ServiceCallStatus.PENDING, ServiceCallStatus.RUNNING]),
+            )
+            .values(status=ServiceCallStatus.CANCELLED, updated_at=now)
+        )
         session.execute(delete(MessageWait).where(MessageWait.instance_id == instance.id))
         audit.record(session, instance, "instance_terminated", user_id, reason=reason)
         self._flush(session)
@@ -569,20 +619,21 @@ class WorkflowEngine:
     def due_timer_instances(session: Session, now: dt.datetime | None = None, limit: int = 200) -> list[int]:
         """Ids of instances with a timer due, found through the ``next_timer_at`` index."""
         now = now or utcnow()
-        return list(session.scalars(
-            select(ProcessInstance.id)
-            .where(ProcessInstance.next_timer_at <= now, ProcessInstance.status == InstanceStatus.WAITING)
-            .order_by(ProcessInstance.next_timer_at)
-            .limit(limit)
-        ))
+        return list(
+            session.scalars(
+                select(ProcessInstance.id)
+                .where(ProcessInstance.next_timer_at <= now, ProcessInstance.status == InstanceStatus.WAITING)
+                .order_by(ProcessInstance.next_timer_at)
+                .limit(limit)
+            )
+        )
 
     @command
     def fire_timers(self, session: Session, instance_id: int, now: dt.datetime | None = None) -> bool:
         """Fire the due timers of one instance. Idempotent: a second call finds nothing due."""
         now = now or utcnow()
         instance = self._get_instance(session, instance_id)
-        if (instance.status != InstanceStatus.WAITING or instance.next_timer_at is None
-                or instance.next_timer_at > now):
+        if instance.status != InstanceStatus.WAITING or instance.next_timer_at is None or instance.next_timer_at > now:
             return False
         wf = self.load(instance)
         wf.refresh_timers()
@@ -612,7 +663,8 @@ class WorkflowEngine:
             query = query.where(MessageWait.instance_id == instance_id)
         if subject is not None:
             query = query.join(ProcessInstance, ProcessInstance.id == MessageWait.instance_id).where(
-                ProcessInstance.subject_type == subject[0], ProcessInstance.subject_id == subject[1])
+                ProcessInstance.subject_type == subject[0], ProcessInstance.subject_id == subject[1]
+            )
         delivered = []
         for iid in session.scalars(query.order_by(MessageWait.instance_id)).all():
             instance = self._get_instance(session, iid)
@@ -630,8 +682,9 @@ class WorkflowEngine:
             self._save(session, instance, wf, step, user_id)
             delivered.append(iid)
         if not delivered:
-            raise NotFound(f"No case is waiting for the message {name!r}"
-                           + (f" with {correlations}" if correlations else "") + ".")
+            raise NotFound(
+                f"No case is waiting for the message {name!r}" + (f" with {correlations}" if correlations else "") + "."
+            )
         return delivered
 
     # ----------------------------------------------------------------- service calls
@@ -668,9 +721,11 @@ class WorkflowEngine:
         call.result = {"value": to_jsonable(result)}
         call.error = None
         call.updated_at = utcnow()
-        session.execute(update(Incident).where(
-            Incident.service_call_id == call.id, Incident.status != IncidentStatus.RESOLVED
-        ).values(status=IncidentStatus.RESOLVED, resolved_at=utcnow(), resolution="succeeded on retry"))
+        session.execute(
+            update(Incident)
+            .where(Incident.service_call_id == call.id, Incident.status != IncidentStatus.RESOLVED)
+            .values(status=IncidentStatus.RESOLVED, resolved_at=utcnow(), resolution="succeeded on retry")
+        )
         audit.record(session, instance, "service_call_done", None, operator=call.operator, task=call.bpmn_id)
         step = _Step()
         self._advance(wf, step)
@@ -680,8 +735,9 @@ class WorkflowEngine:
         return True
 
     @command
-    def note_service_failure(self, session: Session, call_id: int, error: BaseException | str,
-                             tb: str | None = None, *, final: bool) -> Incident | None:
+    def note_service_failure(
+        self, session: Session, call_id: int, error: BaseException | str, tb: str | None = None, *, final: bool
+    ) -> Incident | None:
         """Record a failed attempt; after the last retry it becomes an incident."""
         call = session.get(ServiceCall, call_id)
         if call is None:
@@ -694,26 +750,39 @@ class WorkflowEngine:
         call.status = ServiceCallStatus.FAILED
         instance = self._get_instance(session, call.instance_id)
         incident = Incident(
-            instance_id=instance.id, service_call_id=call.id, task_guid=call.task_guid,
-            bpmn_id=call.bpmn_id, kind="service", error=f"{call.operator}: {error}",
-            traceback=tb, retries=call.attempts,
+            instance_id=instance.id,
+            service_call_id=call.id,
+            task_guid=call.task_guid,
+            bpmn_id=call.bpmn_id,
+            kind="service",
+            error=f"{call.operator}: {error}",
+            traceback=tb,
+            retries=call.attempts,
         )
         session.add(incident)
         if instance.status not in ENDED | {InstanceStatus.SUSPENDED}:
             instance.status = InstanceStatus.ERROR
         instance.updated_at = utcnow()
-        audit.record(session, instance, "incident", None, operator=call.operator, error=str(error),
-                     attempts=call.attempts)
+        audit.record(
+            session, instance, "incident", None, operator=call.operator, error=str(error), attempts=call.attempts
+        )
         self._flush(session)
         return incident
 
     def pending_service_calls(self, session: Session, older_than: dt.timedelta) -> list[int]:
         """Calls whose job may have been lost (sent before a crash, or never sent)."""
         cutoff = utcnow() - older_than
-        return list(session.scalars(select(ServiceCall.id).where(
-            ServiceCall.status.in_([ServiceCallStatus.PENDING, ServiceCallStatus.RUNNING]),
-            ServiceCall.updated_at < cutoff,
-        ).order_by(ServiceCall.id).limit(500)))
+        return list(
+            session.scalars(
+                select(ServiceCall.id)
+                .where(
+                    ServiceCall.status.in_([ServiceCallStatus.PENDING, ServiceCallStatus.RUNNING]),
+                    ServiceCall.updated_at < cutoff,
+                )
+                .order_by(ServiceCall.id)
+                .limit(500)
+            )
+        )
 
     # ----------------------------------------------------------------- incidents
 
@@ -758,8 +827,9 @@ class WorkflowEngine:
         return incident
 
     @command
-    def resolve_incident(self, session: Session, incident_id: int, *, user_id: int | None,
-                         note: str, result: Any = None) -> Incident:
+    def resolve_incident(
+        self, session: Session, incident_id: int, *, user_id: int | None, note: str, result: Any = None
+    ) -> Incident:
         """Close an incident by hand; for a service task, ``result`` lets the case go on as if
         the operator had returned it."""
         incident = session.get(Incident, incident_id)
@@ -794,9 +864,13 @@ class WorkflowEngine:
         return to_jsonable(dict(source))
 
     def ready_tasks_of(self, session: Session, instance_ids: Iterable[int]) -> list[HumanTask]:
-        return list(session.scalars(select(HumanTask).where(
-            HumanTask.instance_id.in_(list(instance_ids)), HumanTask.state == HumanTaskState.READY
-        ).order_by(HumanTask.id)))
+        return list(
+            session.scalars(
+                select(HumanTask)
+                .where(HumanTask.instance_id.in_(list(instance_ids)), HumanTask.state == HumanTaskState.READY)
+                .order_by(HumanTask.id)
+            )
+        )
 
 
 @event.listens_for(Session, "after_commit")

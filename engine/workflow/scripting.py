@@ -84,8 +84,21 @@ _BUILTINS: dict[str, Any] = {
     **limited_builtins,
     **{
         name: __builtins__[name] if isinstance(__builtins__, dict) else getattr(__builtins__, name)
-        for name in ("min", "max", "sum", "sorted", "any", "all", "enumerate", "list", "dict", "set",
-                     "reversed", "map", "filter")
+        for name in (
+            "min",
+            "max",
+            "sum",
+            "sorted",
+            "any",
+            "all",
+            "enumerate",
+            "list",
+            "dict",
+            "set",
+            "reversed",
+            "map",
+            "filter",
+        )
     },
 }
 
@@ -162,7 +175,12 @@ class RestrictedEnvironment(TaskDataEnvironment):
 
     def _remove_globals_and_functions_from_context(self, context: dict[str, Any], external_context: Any = None) -> None:
         for key in list(context):
-            if key == "__builtins__" or key in self.globals or callable(context[key]) or (external_context and key in external_context):
+            if (
+                key == "__builtins__"
+                or key in self.globals
+                or callable(context[key])
+                or (external_context and key in external_context)
+            ):
                 context.pop(key)
 
 

@@ -51,9 +51,7 @@ def _build_registry() -> Any:
     ServiceTaskConverter(AsyncServiceTask, registry)
     SpecFreeWorkflowConverter(BpmnWorkflow, registry)
     registry.register(dt.date, lambda v: {"value": v.isoformat()}, lambda d: dt.date.fromisoformat(d["value"]))
-    registry.register(
-        dt.datetime, lambda v: {"value": v.isoformat()}, lambda d: dt.datetime.fromisoformat(d["value"])
-    )
+    registry.register(dt.datetime, lambda v: {"value": v.isoformat()}, lambda d: dt.datetime.fromisoformat(d["value"]))
     registry.register(Decimal, lambda v: {"value": str(v)}, lambda d: Decimal(d["value"]))
     registry.register(uuid.UUID, lambda v: {"value": str(v)}, lambda d: uuid.UUID(d["value"]))
     return registry

@@ -72,7 +72,7 @@ def _choose_key(parser: GuichetParser, root: Any, source_name: str) -> tuple[str
     executable = parser.get_process_ids()
     if not executable:
         raise DeploymentError(
-            [Problem(source_name, None, "No executable process: set isExecutable=\"true\" on the process.")]
+            [Problem(source_name, None, 'No executable process: set isExecutable="true" on the process.')]
         )
     called = parser.get_process_dependencies()
     top = [pid for pid in executable if pid not in called]
@@ -105,9 +105,7 @@ def parse_diagram(
     try:
         root = etree.fromstring(raw, parser=etree.XMLParser(resolve_entities=False, no_network=True))
     except etree.XMLSyntaxError as exc:
-        raise DeploymentError(
-            [Problem(source_name, None, f"not well-formed XML: {exc.msg}", exc.lineno)]
-        ) from exc
+        raise DeploymentError([Problem(source_name, None, f"not well-formed XML: {exc.msg}", exc.lineno)]) from exc
     parser = GuichetParser(validator=VALIDATOR if validate else None)
     try:
         parser.add_bpmn_xml(root, source_name)

@@ -34,11 +34,15 @@ def test_two_completions_of_the_same_instance_one_wins(db, engine, deploy):
     with db.transaction() as s:
         assert s.get(HumanTask, task_a.id).state == HumanTaskState.COMPLETED
         assert s.get(HumanTask, task_b.id).state == HumanTaskState.READY  # nothing of the loser was kept
-        notes = [e.detail["data"]["note"] for e in s.scalars(select(AuditEvent).where(AuditEvent.kind == "task_completed"))]
+        notes = [
+            e.detail["data"]["note"] for e in s.scalars(select(AuditEvent).where(AuditEvent.kind == "task_completed"))
+        ]
         assert notes == ["first"]
     # a retry of the loser now succeeds
     with db.transaction() as s:
         engine.complete(s, task_b.id, {"note": "second"}, user_id=None)
     with db.transaction() as s:
-        assert [t.bpmn_id for t in s.scalars(select(HumanTask).where(HumanTask.state == HumanTaskState.READY))] == ["decide"]
+        assert [t.bpmn_id for t in s.scalars(select(HumanTask).where(HumanTask.state == HumanTaskState.READY))] == [
+            "decide"
+        ]
         assert s.get(ProcessInstance, instance.id).lock_version > 1

@@ -17,13 +17,16 @@ HEADER = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 def one_task(task: str) -> str:
-    return HEADER + f"""<bpmn:process id="p" isExecutable="true">
+    return (
+        HEADER
+        + f"""<bpmn:process id="p" isExecutable="true">
   <bpmn:startEvent id="s"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
   <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="t"/>
   {task}
   <bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e"/>
   <bpmn:endEvent id="e"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
 </bpmn:process></bpmn:definitions>"""
+    )
 
 
 def count_versions(db) -> int:
@@ -67,59 +70,99 @@ def test_not_xml(db, engine):
 
 
 def test_schema_violation_names_the_line_and_element(db, engine):
-    err = refuse(db, engine, one_task('<bpmn:userTask id="t" bogus="1"><bpmn:incoming>f1</bpmn:incoming>'
-                                      '<bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>'))
+    err = refuse(
+        db,
+        engine,
+        one_task(
+            '<bpmn:userTask id="t" bogus="1"><bpmn:incoming>f1</bpmn:incoming>'
+            "<bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>"
+        ),
+    )
     (problem,) = err.problems
     assert "bogus" in problem.message and problem.line == 7 and problem.element_id == "t"
 
 
 def test_unknown_form_key(db, engine):
-    err = refuse(db, engine, one_task(
-        '<bpmn:userTask id="t"><bpmn:extensionElements><spiffworkflow:properties>'
-        '<spiffworkflow:property name="formKey" value="no.such.form"/></spiffworkflow:properties>'
-        '</bpmn:extensionElements><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>'))
+    err = refuse(
+        db,
+        engine,
+        one_task(
+            '<bpmn:userTask id="t"><bpmn:extensionElements><spiffworkflow:properties>'
+            '<spiffworkflow:property name="formKey" value="no.such.form"/></spiffworkflow:properties>'
+            "</bpmn:extensionElements><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>"
+        ),
+    )
     (problem,) = err.problems
     assert problem.element_id == "t"
     assert "'no.such.form' is not registered" in problem.message
 
 
 def test_user_task_without_form(db, engine):
-    err = refuse(db, engine, one_task('<bpmn:userTask id="t"><bpmn:incoming>f1</bpmn:incoming>'
-                                      '<bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>'))
+    err = refuse(
+        db,
+        engine,
+        one_task(
+            '<bpmn:userTask id="t"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>'
+        ),
+    )
     assert err.problems[0].element_id == "t" and "formKey" in err.problems[0].message
 
 
 def test_unknown_operator_and_bad_parameter(db, engine):
-    err = refuse(db, engine, one_task(
-        '<bpmn:serviceTask id="t"><bpmn:extensionElements>'
-        '<spiffworkflow:serviceTaskOperator id="kbo.nope" resultVariable="r"><spiffworkflow:parameters/>'
-        '</spiffworkflow:serviceTaskOperator>'
-        '</bpmn:extensionElements><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:serviceTask>'))
+    err = refuse(
+        db,
+        engine,
+        one_task(
+            '<bpmn:serviceTask id="t"><bpmn:extensionElements>'
+            '<spiffworkflow:serviceTaskOperator id="kbo.nope" resultVariable="r"><spiffworkflow:parameters/>'
+            "</spiffworkflow:serviceTaskOperator>"
+            "</bpmn:extensionElements><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:serviceTask>"
+        ),
+    )
     assert err.problems[0].element_id == "t"
     assert "'kbo.nope' is not registered" in err.problems[0].message and "test.lookup" in err.problems[0].message
 
-    err = refuse(db, engine, one_task(
-        '<bpmn:serviceTask id="t"><bpmn:extensionElements>'
-        '<spiffworkflow:serviceTaskOperator id="test.lookup" resultVariable="r"><spiffworkflow:parameters>'
-        '<spiffworkflow:parameter id="numbr" type="str" value="n"/></spiffworkflow:parameters>'
-        '</spiffworkflow:serviceTaskOperator></bpmn:extensionElements>'
-        '<bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:serviceTask>'))
+    err = refuse(
+        db,
+        engine,
+        one_task(
+            '<bpmn:serviceTask id="t"><bpmn:extensionElements>'
+            '<spiffworkflow:serviceTaskOperator id="test.lookup" resultVariable="r"><spiffworkflow:parameters>'
+            '<spiffworkflow:parameter id="numbr" type="str" value="n"/></spiffworkflow:parameters>'
+            "</spiffworkflow:serviceTaskOperator></bpmn:extensionElements>"
+            "<bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:serviceTask>"
+        ),
+    )
     messages = " / ".join(p.message for p in err.problems)
     assert "unknown parameter 'numbr'" in messages and "missing required parameter 'number'" in messages
 
 
-@pytest.mark.parametrize(("script", "expected"), [
-    ("import os", "may not import"),
-    ("x = (", "syntax error"),
-    ("x = ().__class__", "invalid attribute name"),
-])
+@pytest.mark.parametrize(
+    ("script", "expected"),
+    [
+        ("import os", "may not import"),
+        ("x = (", "syntax error"),
+        ("x = ().__class__", "invalid attribute name"),
+    ],
+)
 def test_forbidden_scripts(db, engine, script, expected):
-    err = refuse(db, engine, one_task(f'<bpmn:scriptTask id="t"><bpmn:incoming>f1</bpmn:incoming>'
-                                      f'<bpmn:outgoing>f2</bpmn:outgoing><bpmn:script>{script}</bpmn:script></bpmn:scriptTask>'))
+    err = refuse(
+        db,
+        engine,
+        one_task(
+            f'<bpmn:scriptTask id="t"><bpmn:incoming>f1</bpmn:incoming>'
+            f"<bpmn:outgoing>f2</bpmn:outgoing><bpmn:script>{script}</bpmn:script></bpmn:scriptTask>"
+        ),
+    )
     assert err.problems[0].element_id == "t" and expected in err.problems[0].message
 
 
 def test_no_executable_process(db, engine):
-    err = refuse(db, engine, one_task('<bpmn:task id="t"><bpmn:incoming>f1</bpmn:incoming>'
-                                      '<bpmn:outgoing>f2</bpmn:outgoing></bpmn:task>').replace('isExecutable="true"', 'isExecutable="false"'))
+    err = refuse(
+        db,
+        engine,
+        one_task(
+            '<bpmn:task id="t"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:task>'
+        ).replace('isExecutable="true"', 'isExecutable="false"'),
+    )
     assert "isExecutable" in str(err)

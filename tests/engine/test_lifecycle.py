@@ -7,14 +7,19 @@ from sqlalchemy import select
 
 from engine.access.models import Role
 from engine.access.users import create_user
-from engine.workflow.errors import FormInvalid, Forbidden, InvalidState
+from engine.workflow.errors import Forbidden, FormInvalid, InvalidState
 from engine.workflow.models import AuditEvent, HumanTask, HumanTaskState, InstanceStatus, ProcessInstance
 from engine.workflow.runtime import TaskAlreadyDone
 
 
 def ready_tasks(session, instance_id):
-    return list(session.scalars(select(HumanTask).where(
-        HumanTask.instance_id == instance_id, HumanTask.state == HumanTaskState.READY).order_by(HumanTask.id)))
+    return list(
+        session.scalars(
+            select(HumanTask)
+            .where(HumanTask.instance_id == instance_id, HumanTask.state == HumanTaskState.READY)
+            .order_by(HumanTask.id)
+        )
+    )
 
 
 def test_small_amount_takes_the_script_branch(db, engine, deploy):
@@ -23,7 +28,12 @@ def test_small_amount_takes_the_script_branch(db, engine, deploy):
         instance = engine.start(s, "review", subject=("dossier", 7))
     with db.transaction() as s:
         (task,) = ready_tasks(s, instance.id)
-        assert (task.name, task.queue, task.form_key, task.phase) == ("Enter amount", "frontdesk", "test.amount", "request")
+        assert (task.name, task.queue, task.form_key, task.phase) == (
+            "Enter amount",
+            "frontdesk",
+            "test.amount",
+            "request",
+        )
         assert task.due_at is not None
         engine.complete(s, task.id, {"amount": "50"}, user_id=None)
     with db.transaction() as s:
@@ -35,7 +45,9 @@ def test_small_amount_takes_the_script_branch(db, engine, deploy):
         assert data["amount"] == 50  # the form schema converted the text
         assert data["approved"] is True
         assert data["deadline"] == "2026-12-28"  # 25 and 26 Dec are not Belgian working days
-        kinds = [e.kind for e in s.scalars(select(AuditEvent).where(AuditEvent.subject_id == 7).order_by(AuditEvent.id))]
+        kinds = [
+            e.kind for e in s.scalars(select(AuditEvent).where(AuditEvent.subject_id == 7).order_by(AuditEvent.id))
+        ]
         assert kinds == ["instance_started", "phase_entered", "task_completed", "phase_entered", "instance_completed"]
 
 
@@ -138,8 +150,12 @@ def test_claim_release_assign_are_audited(db, engine, deploy):
         kinds = [e.kind for e in s.scalars(select(AuditEvent).order_by(AuditEvent.id))]
         assert kinds[-3:] == ["task_claimed", "task_assigned", "task_released"]
         assigned = s.scalars(select(AuditEvent).where(AuditEvent.kind == "task_assigned")).one()
-        assert assigned.detail == {"task": "enter", "human_task": task_id, "previous_assignee": ann.id,
-                                   "assignee": bob.id}
+        assert assigned.detail == {
+            "task": "enter",
+            "human_task": task_id,
+            "previous_assignee": ann.id,
+            "assignee": bob.id,
+        }
 
 
 def test_suspend_resume_terminate(db, engine, deploy):

@@ -29,7 +29,8 @@ def test_message_nobody_waits_for(db, engine, deploy):
     with db.transaction() as s:
         engine.start(s, "payment", data={"case_id": "C-1"})
     with db.transaction() as s, pytest.raises(NotFound, match="C-9"):
-        engine.correlate_message(s, "payment_received", {"case_id": "C-9"},
-                                 correlations={"case_key": {"case_id": "C-9"}})
+        engine.correlate_message(
+            s, "payment_received", {"case_id": "C-9"}, correlations={"case_key": {"case_id": "C-9"}}
+        )
     with db.transaction() as s, pytest.raises(NotFound):
         engine.correlate_message(s, "unknown_message", {})

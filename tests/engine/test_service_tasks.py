@@ -71,8 +71,9 @@ def test_incident_resolved_by_hand_with_a_result(db, engine, deploy, lookup):
         instance = engine.start(s, "lookup", data={"enterprise_number": "0202.239.951"})
     with db.transaction() as s:
         incident = s.scalars(select(Incident)).one()
-        engine.resolve_incident(s, incident.id, user_id=None, note="looked up by phone",
-                                result={"name": "ACP by phone"})
+        engine.resolve_incident(
+            s, incident.id, user_id=None, note="looked up by phone", result={"name": "ACP by phone"}
+        )
     with db.transaction() as s:
         inst = s.get(ProcessInstance, instance.id)
         assert inst.status == InstanceStatus.WAITING

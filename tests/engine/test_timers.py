@@ -11,8 +11,12 @@ from engine.workflow.models import AuditEvent, HumanTask, HumanTaskState, Instan
 
 
 def open_tasks(session, instance_id):
-    return {t.bpmn_id: t for t in session.scalars(select(HumanTask).where(
-        HumanTask.instance_id == instance_id, HumanTask.state == HumanTaskState.READY))}
+    return {
+        t.bpmn_id: t
+        for t in session.scalars(
+            select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.state == HumanTaskState.READY)
+        )
+    }
 
 
 def test_boundary_timers_cycle_and_interrupt(db, engine, deploy, clock):
