@@ -51,7 +51,7 @@ from engine.workflow.models import (
 )
 from engine.workflow.operators import OperatorRegistry
 from engine.workflow.scripting import ScriptEngine
-from engine.workflow.serialization import dump_state, load_state, to_jsonable
+from engine.workflow.serialization import MESSAGE_WAITS_ATTR, dump_state, load_state, to_jsonable
 from engine.workflow.specs import SERVICE_CALL_KEY, AsyncServiceTask, ParsedDiagram, parse_diagram, properties
 
 HUMAN_TASK_MARK = "guichet_human_task"  # internal data on a manual task: "open" or "closed"
@@ -228,10 +228,10 @@ class WorkflowEngine:
                 error=str(step.error),
                 task=task.task_spec.bpmn_id if task is not None else None,
             )
+        self._sync_message_waits(session, instance, wf)
         instance.state = dump_state(wf)
         instance.updated_at = now
         instance.next_timer_at = self._next_timer(wf)
-        self._sync_message_waits(session, instance, wf)
         if instance.status not in (InstanceStatus.SUSPENDED, InstanceStatus.TERMINATED):
             instance.status = self._status(session, instance, wf, step)
         if instance.status == InstanceStatus.COMPLETED and instance.completed_at is None:
@@ -244,9 +244,10 @@ class WorkflowEngine:
             return InstanceStatus.COMPLETED
         if step.error is not None or wf.get_tasks(state=TaskState.ERROR):
             return InstanceStatus.ERROR
-        if instance.id is not None and session.scalar(
+        # an instance only has open incidents when it is already in error: skip the query otherwise
+        if instance.status == InstanceStatus.ERROR and session.scalar(
             select(Incident.id)
-            .where(Incident.instance_id == instance.id, Incident.status != IncidentStatus.RESOLVED)
+            .where(Incident.instance_id == instance.id, Incident.status == IncidentStatus.OPEN)
             .limit(1)
         ):
             return InstanceStatus.ERROR
@@ -264,12 +265,10 @@ class WorkflowEngine:
 
     @staticmethod
     def _sync_message_waits(session: Session, instance: ProcessInstance, wf: BpmnWorkflow) -> None:
+        """Keep message_waits in step; the names already stored travel in the state, so a save
+        with no change of waits costs no query."""
         wanted = {ev.name for ev in wf.waiting_events() if ev.event_type == "MessageEventDefinition"}
-        existing = instance.__dict__.get("_message_waits")
-        if existing is None:
-            existing = set(
-                session.scalars(select(MessageWait.message_name).where(MessageWait.instance_id == instance.id))
-            )
+        existing = set(getattr(wf, MESSAGE_WAITS_ATTR, ()))
         if wanted - existing:
             session.add_all(MessageWait(instance_id=instance.id, message_name=n) for n in wanted - existing)
         if existing - wanted:
@@ -278,6 +277,7 @@ class WorkflowEngine:
                     MessageWait.instance_id == instance.id, MessageWait.message_name.in_(existing - wanted)
                 )
             )
+        setattr(wf, MESSAGE_WAITS_ATTR, sorted(wanted))
 
     def _sync_human_tasks(
         self, session: Session, instance: ProcessInstance, wf: BpmnWorkflow, now: dt.datetime
@@ -406,7 +406,6 @@ class WorkflowEngine:
         )
         session.add(instance)
         session.flush()
-        instance.__dict__["_message_waits"] = set()
         audit.record(session, instance, "instance_started", user_id, process=version.key, version=version.version)
         step = _Step()
         self._advance(wf, step)

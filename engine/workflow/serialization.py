@@ -21,6 +21,7 @@ from SpiffWorkflow.spiff.serializer.task_spec import ServiceTaskConverter
 from engine.workflow.specs import AsyncServiceTask
 
 STATE_VERSION_KEY = "serializer_version"
+MESSAGE_WAITS_ATTR = "guichet_message_waits"  # message names the instance waits for, kept with the state
 
 
 class SpecFreeWorkflowConverter(BpmnWorkflowConverter):
@@ -66,6 +67,7 @@ def dump_state(workflow: BpmnWorkflow) -> str:
     try:
         dct = _serializer.to_dict(workflow)
         dct[STATE_VERSION_KEY] = VERSION
+        dct[MESSAGE_WAITS_ATTR] = getattr(workflow, MESSAGE_WAITS_ATTR, [])
         return json.dumps(dct, cls=_serializer._encoder_cls, separators=(",", ":"))
     finally:
         registry._encoder_mode = False
@@ -74,9 +76,12 @@ def dump_state(workflow: BpmnWorkflow) -> str:
 def load_state(state: str, spec: Any, subprocess_specs: dict[str, Any]) -> BpmnWorkflow:
     dct = json.loads(state)
     dct.pop(STATE_VERSION_KEY, None)
+    waits = dct.pop(MESSAGE_WAITS_ATTR, [])
     dct["spec"] = spec
     dct["subprocess_specs"] = subprocess_specs
-    return _serializer.from_dict(dct)
+    workflow = _serializer.from_dict(dct)
+    setattr(workflow, MESSAGE_WAITS_ATTR, waits)
+    return workflow
 
 
 def to_jsonable(value: Any) -> Any:
