@@ -55,13 +55,11 @@ def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
         return
     database: Database = request.getfixturevalue("db")
     tables = list(reversed(Base.metadata.sorted_tables))
+    # DELETE, not TRUNCATE: on PostgreSQL a TRUNCATE of every table costs ~0.3 s, a DELETE of
+    # the few rows a test leaves costs about a millisecond per table.
     with database.engine.begin() as conn:
-        if database.engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(table.delete())
+        for table in tables:
+            conn.execute(table.delete())
 
 
 @pytest.fixture

@@ -17,8 +17,20 @@ class ConflictError(EngineError):
     """Someone else changed the same instance or task first; nothing of this attempt was saved."""
 
 
+class StaleInstance(ConflictError):
+    """The instance changed since it was loaded. Retrying the whole command is safe."""
+
+
+class TaskAlreadyDone(ConflictError):
+    """The human task was completed or cancelled by someone else meanwhile."""
+
+
 class InvalidState(EngineError):
     """The instance or task is not in a state that allows the action."""
+
+
+class InvalidMessage(EngineError):
+    """A message whose payload contradicts or lacks its correlation; nothing was delivered."""
 
 
 class Forbidden(EngineError):

@@ -35,7 +35,15 @@ from engine import calendar
 from engine.db import utcnow
 from engine.workflow import audit
 from engine.workflow.deploy import DeployResult, deploy
-from engine.workflow.errors import ConflictError, Forbidden, InvalidState, NotFound
+from engine.workflow.errors import (
+    ConflictError,
+    Forbidden,
+    InvalidMessage,
+    InvalidState,
+    NotFound,
+    StaleInstance,
+    TaskAlreadyDone,
+)
 from engine.workflow.forms_protocol import FormValidator
 from engine.workflow.models import (
     HumanTask,
@@ -58,14 +66,6 @@ HUMAN_TASK_MARK = "guichet_human_task"  # internal data on a manual task: "open"
 SERVICE_MARK = "guichet_service_call_queued"
 ENDED = {InstanceStatus.COMPLETED, InstanceStatus.TERMINATED}
 TIMER_EVENT_TYPES = {"TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition"}
-
-
-class StaleInstance(ConflictError):
-    """The instance changed since it was loaded. Retrying the whole command is safe."""
-
-
-class TaskAlreadyDone(ConflictError):
-    """The human task was completed or cancelled by someone else meanwhile."""
 
 
 @dataclass
@@ -675,6 +675,18 @@ class WorkflowEngine:
                 wf.send_event(event)
             except WorkflowException:
                 continue  # waiting for this message, but for another correlation
+            except (NameError, TypeError, KeyError, AttributeError, ValueError) as exc:
+                raise InvalidMessage(
+                    f"The payload of {name!r} cannot be read by the waiting case: {exc}. "
+                    "Send an object that carries every correlation property."
+                ) from exc
+            for key, expected in (correlations or {}).items():
+                found = wf.correlations.get(key)
+                if found is not None and found != expected:
+                    raise InvalidMessage(
+                        f"The payload of {name!r} says {key}={found}, but it was sent for {key}={expected}; "
+                        "nothing was delivered."
+                    )
             audit.record(session, instance, "message_received", user_id, message=name)
             step = _Step()
             self._advance(wf, step)

@@ -34,3 +34,18 @@ def test_message_nobody_waits_for(db, engine, deploy):
         )
     with db.transaction() as s, pytest.raises(NotFound):
         engine.correlate_message(s, "unknown_message", {})
+
+
+def test_payload_contradicting_its_correlation_is_refused(db, engine, deploy):
+    from engine.workflow.errors import InvalidMessage
+
+    deploy("payment.bpmn")
+    with db.transaction() as s:
+        first = engine.start(s, "payment", data={"case_id": "C-1"})
+    with pytest.raises(InvalidMessage, match="case_id"), db.transaction() as s:
+        engine.correlate_message(s, "payment_received", {"case_id": "C-2"},
+                                 correlations={"case_key": {"case_id": "C-1"}})
+    with pytest.raises(InvalidMessage, match="payload"), db.transaction() as s:
+        engine.correlate_message(s, "payment_received", "just text", correlations={"case_key": {"case_id": "C-1"}})
+    with db.transaction() as s:
+        assert s.get(ProcessInstance, first.id).status == InstanceStatus.WAITING
