@@ -1,7 +1,7 @@
 """Imports every model so that ``Base.metadata`` knows every table (Alembic, create_all)."""
 
 from engine.access.models import ApiToken, User
-from engine.cases.models import Dossier
+from engine.cases.models import Dossier, NumberSequence
 from engine.workflow.models import (
     AuditEvent,
     HumanTask,
@@ -19,6 +19,7 @@ __all__ = [
     "HumanTask",
     "Incident",
     "MessageWait",
+    "NumberSequence",
     "ProcessInstance",
     "ProcessVersion",
     "ServiceCall",

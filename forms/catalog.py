@@ -1,3 +1,3 @@
-"""Imports every module that registers forms."""
+"""Imports every module that registers forms (the composition root imports this module)."""
 
 from forms import information  # noqa: F401

@@ -27,7 +27,7 @@ def field(
     widget: str | None = None,
     choices: Choices | None = None,
     choices_provider: Callable[[], Choices] | None = None,
-    help: Any = None,  # noqa: A002 - the natural name of the metadata key
+    help: Any = None,
 ) -> dict[str, Any]:
     """Metadata for a marshmallow field: ``fields.String(metadata=field(_l("Name")))``."""
     meta: dict[str, Any] = {"label": label}

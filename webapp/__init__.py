@@ -2,24 +2,68 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
+from flask_babel import format_date, format_datetime
 
+from engine.access.models import Role
 from webapp.bootstrap import Services, build_services
 from webapp.context import close_db_session
+from webapp.errors import register_error_handlers
+from webapp.i18n import init_i18n, selected_language
+from webapp.labels import register_label_filters
+from webapp.security import cookie_settings, csrf, init_security
+
+HTMX = Path(__file__).resolve().parent / "static" / "vendor" / "htmx.min.js"
 
 
 def create_app(services: Services | None = None, config: dict[str, Any] | None = None) -> Flask:
     services = services or build_services()
-    app = Flask(__name__, instance_path=str(services.settings.instance_path))
-    app.config.update(SECRET_KEY=services.settings.secret_key)
+    settings = services.settings
+    app = Flask(__name__, instance_path=str(settings.instance_path))
+    app.config.update(SECRET_KEY=settings.secret_key, **cookie_settings(settings))
     if config:
         app.config.update(config)
     app.extensions["guichet"] = services
     app.teardown_appcontext(close_db_session)
 
-    from webapp.api import api_bp
-
-    app.register_blueprint(api_bp)
+    init_i18n(app, settings)
+    init_security(app, settings)
+    register_error_handlers(app)
+    _register_blueprints(app, settings.login_rate_limit)
+    _register_template_helpers(app)
     return app
+
+
+def _register_blueprints(app: Flask, login_rate_limit: str) -> None:
+    from webapp import admin, dossiers, home, tasks
+    from webapp.api import api_bp
+    from webapp.auth import init_auth
+
+    init_auth(app, login_rate_limit)
+    app.register_blueprint(home.bp)
+    app.register_blueprint(tasks.bp)
+    app.register_blueprint(dossiers.bp)
+    app.register_blueprint(admin.bp)
+    csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
+    app.register_blueprint(api_bp)
+
+
+def _template_context() -> dict[str, Any]:
+    return {
+        "current_locale": selected_language(),
+        "here": request.full_path if request.query_string else request.path,
+    }
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from webapp.auth import BACK_OFFICE, CASE_HANDLERS
+
+    register_label_filters(app)
+    app.context_processor(_template_context)
+    app.jinja_env.globals.update(Role=Role, BACK_OFFICE=BACK_OFFICE, CASE_HANDLERS=CASE_HANDLERS)
+    app.jinja_env.filters["datetime"] = lambda value, fmt="short": format_datetime(value, fmt) if value else ""
+    app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
+    app.jinja_env.globals["htmx_available"] = HTMX.exists()

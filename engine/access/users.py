@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import secrets
 
@@ -43,9 +44,17 @@ def create_user(
     return user
 
 
+@functools.cache
+def _dummy_hash() -> str:
+    return hash_password("not the password of anyone")
+
+
 def authenticate(session: Session, email: str, password: str) -> User | None:
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
-    if user is None or not user.active or not verify_password(user.password_hash, password):
+    if user is None or not user.active:
+        verify_password(_dummy_hash(), password)  # same work as for a real account: no timing oracle
+        return None
+    if not verify_password(user.password_hash, password):
         return None
     user.last_login_at = utcnow()
     return user

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine.cases.models import Dossier, DossierType
+from engine.cases.models import Dossier, DossierType, NumberSequence
 from engine.db import utcnow
 from engine.workflow.runtime import WorkflowEngine
 
@@ -21,11 +22,26 @@ _PREFIX = {
 
 
 def next_number(session: Session, dossier_type: DossierType) -> str:
-    """Numbers like INF-2026-00042: per type and year, readable on the phone."""
+    """Numbers like INF-2026-00042: per type and year, readable on the phone. The counter row is
+    incremented with one UPDATE … RETURNING, so two dossiers opened at once never share a number
+    (the second waits for the first transaction's row lock)."""
     year = utcnow().year
-    prefix = f"{_PREFIX[dossier_type]}-{year}-"
-    count = session.scalar(select(func.count(Dossier.id)).where(Dossier.number.like(prefix + "%"))) or 0
-    return f"{prefix}{count + 1:05d}"
+    name = f"{_PREFIX[dossier_type]}-{year}"
+    increment = (
+        update(NumberSequence)
+        .where(NumberSequence.name == name)
+        .values(value=NumberSequence.value + 1)
+        .returning(NumberSequence.value)
+    )
+    value = session.scalar(increment)
+    if value is None:
+        try:
+            with session.begin_nested():
+                session.add(NumberSequence(name=name, value=1))
+            value = 1
+        except IntegrityError:  # created by a concurrent transaction meanwhile
+            value = session.scalar(increment)
+    return f"{name}-{value:05d}"
 
 
 def open_dossier(

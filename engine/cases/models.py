@@ -43,3 +43,12 @@ class Dossier(Base):
     @property
     def status(self) -> str | None:
         return self.process_instance.status if self.process_instance else None
+
+
+class NumberSequence(Base):
+    """Gap-free counters for human-readable numbers (one row per type and year)."""
+
+    __tablename__ = "number_sequences"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[int] = mapped_column(default=0)

@@ -505,7 +505,7 @@ class WorkflowEngine:
             session.refresh(ht)
             raise ConflictError(f"'{ht.name}' was just taken by someone else.")
         session.refresh(ht)
-        audit.record(session, ht.instance, "task_claimed", user_id, task=ht.bpmn_id, human_task=ht.id)
+        audit.record(session, ht.instance, "task_claimed", user_id, task=ht.bpmn_id, name=ht.name, human_task=ht.id)
         return ht
 
     @command
@@ -528,6 +528,7 @@ class WorkflowEngine:
             "task_released",
             user_id,
             task=ht.bpmn_id,
+            name=ht.name,
             human_task=ht.id,
             previous_assignee=previous,
         )
@@ -549,6 +550,7 @@ class WorkflowEngine:
             "task_assigned",
             by_user_id,
             task=ht.bpmn_id,
+            name=ht.name,
             human_task=ht.id,
             previous_assignee=previous,
             assignee=assignee_id,

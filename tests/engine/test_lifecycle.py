@@ -152,6 +152,7 @@ def test_claim_release_assign_are_audited(db, engine, deploy):
         assigned = s.scalars(select(AuditEvent).where(AuditEvent.kind == "task_assigned")).one()
         assert assigned.detail == {
             "task": "enter",
+            "name": "Enter amount",
             "human_task": task_id,
             "previous_assignee": ann.id,
             "assignee": bob.id,

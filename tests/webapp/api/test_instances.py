@@ -11,8 +11,10 @@ StartReview = Callable[..., dict[str, Any]]
 
 
 def test_start(designer: Caller, review) -> None:
-    response = designer.post("/api/instances", json={
-        "process_key": "review", "data": {"origin": "api"}, "subject": {"type": "dossier", "id": 42}})
+    response = designer.post(
+        "/api/instances",
+        json={"process_key": "review", "data": {"origin": "api"}, "subject": {"type": "dossier", "id": 42}},
+    )
     assert response.status_code == 201
     body = response.json
     assert response.headers["Location"].endswith(f"/api/instances/{body['id']}")
@@ -39,7 +41,9 @@ def test_get(worker: Caller, start_review: StartReview) -> None:
 
 def test_list_filters(worker: Caller, designer: Caller, start_review: StartReview) -> None:
     first = start_review()
-    designer.post("/api/instances", json={"process_key": "review", "subject": {"type": "dossier", "id": 7}})
+    second = designer.post(
+        "/api/instances", json={"process_key": "review", "subject": {"type": "dossier", "id": 7}}
+    ).json
     third = start_review()
     assert worker.post(f"/api/tasks/{third['open_tasks'][0]['id']}/complete", json={"amount": 5}).status_code == 200
 
@@ -48,25 +52,24 @@ def test_list_filters(worker: Caller, designer: Caller, start_review: StartRevie
         assert response.status_code == 200, response.json
         return [i["id"] for i in response.json["items"]]
 
-    assert ids() == [3, 2, 1]
+    assert ids() == [third["id"], second["id"], first["id"]]
     assert ids("?status=completed") == [third["id"]]
-    assert ids("?status=waiting") == [2, first["id"]]
-    assert ids("?process_key=review&subject=dossier:7") == [2]
+    assert ids("?status=waiting") == [second["id"], first["id"]]
+    assert ids("?process_key=review&subject=dossier:7") == [second["id"]]
     assert ids("?process_key=other") == []
 
 
 def test_pagination(worker: Caller, start_review: StartReview) -> None:
-    for _ in range(5):
-        start_review()
+    started = sorted((start_review()["id"] for _ in range(5)), reverse=True)
     page = worker.get("/api/instances?limit=2").json
-    assert [i["id"] for i in page["items"]] == [5, 4]
+    assert [i["id"] for i in page["items"]] == started[:2]
     assert page["limit"] == 2
     seen = [i["id"] for i in page["items"]]
     while page["next_cursor"]:
         page = worker.get(f"/api/instances?limit=2&cursor={page['next_cursor']}").json
         seen += [i["id"] for i in page["items"]]
-    assert seen == [5, 4, 3, 2, 1]
-    assert [i["id"] for i in worker.get("/api/instances?limit=2&offset=3").json["items"]] == [2, 1]
+    assert seen == started
+    assert [i["id"] for i in worker.get("/api/instances?limit=2&offset=3").json["items"]] == started[3:]
     assert worker.get("/api/instances?limit=100000").json["limit"] == 200  # capped
 
 

@@ -1,0 +1,71 @@
+"""Sign in, sign out, and the language switch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from engine.access.models import User
+from engine.access.users import authenticate
+from webapp.auth.blueprint import bp
+from webapp.auth.identity import SignedInUser
+from webapp.i18n import LANGUAGES, SESSION_KEY
+from webapp.navigation import safe_next_url
+from webapp.transactions import command_transaction
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    next_url = safe_next_url(request.values.get("next"))
+    if request.method == "GET":
+        if current_user.is_authenticated:
+            return redirect(next_url or url_for("home.index"))
+        return render_template("auth/login.html", next_url=next_url, email="")
+    email = request.form.get("email", "").strip()
+    password = request.form.get("password", "")
+    with command_transaction() as db:
+        user = authenticate(db, email, password) if email and password else None
+        if user is not None and user.locale is None and session.get(SESSION_KEY) in LANGUAGES:
+            user.locale = session[SESSION_KEY]  # keep the language chosen before signing in
+    if user is None:
+        flash(_("The e-mail address or the password is wrong."), "error")
+        return render_template("auth/login.html", next_url=next_url, email=email), 401
+    locale = session.get(SESSION_KEY)
+    session.clear()  # a fresh session on sign-in: nothing set before it survives (session fixation)
+    if locale:
+        session[SESSION_KEY] = locale
+    login_user(SignedInUser(user))
+    flash(_("Welcome, %(name)s.", name=user.name), "success")
+    return redirect(next_url or url_for("home.index"))
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout() -> Any:
+    locale = current_user.locale or session.get(SESSION_KEY)
+    logout_user()
+    session.clear()
+    if locale:
+        session[SESSION_KEY] = locale
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/language", methods=["POST"])
+def set_language() -> Any:
+    """Remember the chosen language: on the account when signed in, in the session always."""
+    locale = request.form.get("locale", "")
+    if locale not in LANGUAGES:
+        flash(_("This language is not available."), "error")
+        return redirect(safe_next_url(request.form.get("next")) or url_for("home.index"))
+    session[SESSION_KEY] = locale
+    if current_user.is_authenticated:
+        user_id = current_user.id
+        with command_transaction() as db:
+            user = db.get(User, user_id)
+            if user is not None:
+                user.locale = locale
+    return redirect(safe_next_url(request.form.get("next")) or url_for("home.index"))

@@ -1,0 +1,131 @@
+"""The audit trail of a dossier, told in words: who did what, when, newest first."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import format_date
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine.access.models import User
+from engine.workflow.models import AuditEvent, HumanTask
+from forms.readable import ReadableValue, readable_values
+from forms.registry import FormRegistry
+from webapp.labels import phase_label, process_text
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class TrailEntry:
+    at: dt.datetime
+    kind: str
+    actor: str
+    text: str
+    details: list[ReadableValue] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TrailPage:
+    entries: list[TrailEntry]
+    page: int
+    pages: int
+    total: int
+
+
+class _Names:
+    """User names and task names the events refer to, loaded in two queries."""
+
+    def __init__(self, session: Session, events: Iterable[AuditEvent]) -> None:
+        user_ids: set[int] = set()
+        task_ids: set[int] = set()
+        for event in events:
+            if event.actor_id:
+                user_ids.add(event.actor_id)
+            for key in ("assignee", "previous_assignee"):
+                if isinstance(event.detail.get(key), int):
+                    user_ids.add(event.detail[key])
+            if isinstance(event.detail.get("human_task"), int):
+                task_ids.add(event.detail["human_task"])
+        self.users = dict(session.execute(select(User.id, User.name).where(User.id.in_(user_ids))).all()) \
+            if user_ids else {}
+        self.tasks = dict(session.execute(select(HumanTask.id, HumanTask.name).where(HumanTask.id.in_(task_ids))
+                                          ).all()) if task_ids else {}
+
+    def user(self, user_id: Any) -> str:
+        return self.users.get(user_id) or _("someone")
+
+    def task(self, detail: dict[str, Any]) -> str:
+        name = detail.get("name") or self.tasks.get(detail.get("human_task")) or detail.get("task") or "?"
+        return process_text(name)
+
+
+def _describe(event: AuditEvent, names: _Names) -> str:
+    d = event.detail or {}
+    kind = event.kind
+    texts: dict[str, Callable[[], str]] = {
+        "instance_started": lambda: _("Dossier opened"),
+        "phase_entered": lambda: _("Phase “%(phase)s” reached", phase=phase_label(d.get("phase"))),
+        "task_completed": lambda: _("Task “%(task)s” completed", task=names.task(d)),
+        "task_claimed": lambda: _("Task “%(task)s” taken", task=names.task(d)),
+        "task_released": lambda: _("Task “%(task)s” put back in its queue", task=names.task(d)),
+        "task_assigned": lambda: (
+            _("Task “%(task)s” assigned to %(who)s", task=names.task(d), who=names.user(d.get("assignee")))
+            if d.get("assignee") else _("Task “%(task)s” unassigned", task=names.task(d))
+        ),
+        "instance_completed": lambda: _("Dossier closed: every step is done"),
+        "instance_suspended": lambda: _("Dossier suspended"),
+        "instance_resumed": lambda: _("Dossier resumed"),
+        "instance_terminated": lambda: (
+            _("Dossier stopped: %(reason)s", reason=d["reason"]) if d.get("reason") else _("Dossier stopped")
+        ),
+        "incident": lambda: _("An automatic step failed: %(error)s", error=d.get("error", "?")),
+        "incident_retried": lambda: _("The failed step was tried again"),
+        "incident_resolved": lambda: _("Incident resolved: %(note)s", note=d.get("note", "")),
+        "timer_fired": lambda: _("A deadline was reached"),
+        "message_received": lambda: _("Message “%(message)s” received", message=d.get("message", "?")),
+        "service_call_done": lambda: _("Automatic step “%(operator)s” done", operator=d.get("operator", "?")),
+    }
+    describe = texts.get(kind)
+    return describe() if describe else kind.replace("_", " ").capitalize()
+
+
+def _details(event: AuditEvent, forms: FormRegistry) -> list[ReadableValue]:
+    d = event.detail or {}
+    if event.kind != "task_completed" or not d.get("form_key") or not forms.has(d["form_key"]):
+        return []
+    return readable_values(
+        forms.get(d["form_key"]), d.get("data") or {},
+        format_date=lambda day: format_date(day, "medium"),
+        yes_no=(_("yes"), _("no")),
+    )
+
+
+def dossier_trail(session: Session, dossier_id: int, forms: FormRegistry, page: int = 1) -> TrailPage:
+    """One page of the dossier's history, newest first."""
+    condition = (AuditEvent.subject_type == "dossier", AuditEvent.subject_id == dossier_id)
+    total = session.scalar(select(func.count(AuditEvent.id)).where(*condition)) or 0
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    events = list(session.scalars(
+        select(AuditEvent).where(*condition)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+    ))
+    names = _Names(session, events)
+    entries = [
+        TrailEntry(
+            at=event.at,
+            kind=event.kind,
+            actor=names.user(event.actor_id) if event.actor_id else _("Guichet (automatic)"),
+            text=_describe(event, names),
+            details=_details(event, forms),
+        )
+        for event in events
+    ]
+    return TrailPage(entries=entries, page=page, pages=pages, total=total)
