@@ -103,12 +103,14 @@ class FormRegistry:
 
     def __init__(self) -> None:
         self._forms: dict[str, FormDefinition] = {}
+        self._schemas: dict[str, Schema] = {}
 
     def register(self, key: str, schema: type[Schema], title: Any, description: Any = None) -> type[Schema]:
         existing = self._forms.get(key)
         if existing is not None and existing.schema is not schema:
             raise ValueError(f"form key {key!r} is already registered to {existing.schema.__name__}")
         self._forms[key] = FormDefinition(key, schema, title, description)
+        self._schemas.pop(key, None)
         return schema
 
     def form(self, key: str, title: Any, description: Any = None) -> Callable[[type[Schema]], type[Schema]]:
@@ -128,11 +130,18 @@ class FormRegistry:
         except KeyError:
             raise KeyError(f"no form registered under {form_key!r}") from None
 
+    def _schema(self, form_key: str) -> Schema:
+        """One schema instance per form key: building one costs more than loading with it."""
+        schema = self._schemas.get(form_key)
+        if schema is None:
+            schema = self._schemas[form_key] = self.get(form_key).schema()
+        return schema
+
     def keys(self) -> Iterable[str]:
         return sorted(self._forms)
 
     def validate(self, form_key: str, data: Mapping[str, Any]) -> dict[str, Any]:
-        schema = self.get(form_key).schema()
+        schema = self._schema(form_key)
         try:
             return dict(schema.load(dict(data)))
         except ValidationError as exc:

@@ -150,7 +150,7 @@ class Incident(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"), index=True)
-    service_call_id: Mapped[int | None] = mapped_column(ForeignKey("service_calls.id"))
+    service_call_id: Mapped[int | None] = mapped_column(ForeignKey("service_calls.id"), index=True)
     task_guid: Mapped[str | None] = mapped_column(String(36))
     bpmn_id: Mapped[str | None] = mapped_column(String(255))
     kind: Mapped[str] = mapped_column(String(20))  # service | script | timer

@@ -28,7 +28,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import delete, event, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import calendar
@@ -423,7 +423,7 @@ class WorkflowEngine:
         may_override_assignee: bool = False,
     ) -> ProcessInstance:
         """Validate ``data`` with the task's form, complete the task and advance the instance."""
-        ht = session.get(HumanTask, human_task_id)
+        ht = session.get(HumanTask, human_task_id, options=[joinedload(HumanTask.instance)])
         if ht is None:
             raise NotFound(f"Task {human_task_id} does not exist.")
         self._check_open(session, ht)
@@ -488,7 +488,7 @@ class WorkflowEngine:
 
     @command
     def claim(self, session: Session, human_task_id: int, *, user_id: int) -> HumanTask:
-        ht = session.get(HumanTask, human_task_id)
+        ht = session.get(HumanTask, human_task_id, options=[joinedload(HumanTask.instance)])
         if ht is None:
             raise NotFound(f"Task {human_task_id} does not exist.")
         self._check_open(session, ht)
@@ -510,7 +510,7 @@ class WorkflowEngine:
 
     @command
     def unclaim(self, session: Session, human_task_id: int, *, user_id: int, force: bool = False) -> HumanTask:
-        ht = session.get(HumanTask, human_task_id)
+        ht = session.get(HumanTask, human_task_id, options=[joinedload(HumanTask.instance)])
         if ht is None:
             raise NotFound(f"Task {human_task_id} does not exist.")
         self._check_open(session, ht)
@@ -536,7 +536,7 @@ class WorkflowEngine:
 
     @command
     def assign(self, session: Session, human_task_id: int, *, assignee_id: int | None, by_user_id: int) -> HumanTask:
-        ht = session.get(HumanTask, human_task_id)
+        ht = session.get(HumanTask, human_task_id, options=[joinedload(HumanTask.instance)])
         if ht is None:
             raise NotFound(f"Task {human_task_id} does not exist.")
         self._check_open(session, ht)
@@ -732,13 +732,15 @@ class WorkflowEngine:
         task.complete()
         call.status = ServiceCallStatus.DONE
         call.result = {"value": to_jsonable(result)}
+        had_failed = call.error is not None
         call.error = None
         call.updated_at = utcnow()
-        session.execute(
-            update(Incident)
-            .where(Incident.service_call_id == call.id, Incident.status != IncidentStatus.RESOLVED)
-            .values(status=IncidentStatus.RESOLVED, resolved_at=utcnow(), resolution="succeeded on retry")
-        )
+        if had_failed:  # only a call that failed before can have an incident to close
+            session.execute(
+                update(Incident)
+                .where(Incident.service_call_id == call.id, Incident.status != IncidentStatus.RESOLVED)
+                .values(status=IncidentStatus.RESOLVED, resolved_at=utcnow(), resolution="succeeded on retry")
+            )
         audit.record(session, instance, "service_call_done", None, operator=call.operator, task=call.bpmn_id)
         step = _Step()
         self._advance(wf, step)
