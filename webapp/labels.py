@@ -48,6 +48,7 @@ ROLES: dict[str, Any] = {
     Role.PROCESS_DESIGNER: _l("Process designer"),
     Role.MANAGER: _l("Manager"),
     Role.ADMINISTRATOR: _l("Administrator"),
+    Role.INTEGRATION: _l("Integration client"),
 }
 
 # Names given in the diagrams under bpmn/; listed here so that the catalogs carry them.

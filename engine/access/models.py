@@ -17,6 +17,7 @@ class Role(enum.StrEnum):
     PROCESS_DESIGNER = "process_designer"
     MANAGER = "manager"
     ADMINISTRATOR = "administrator"
+    INTEGRATION = "integration"  # an outside system using an API token: reads, and sends messages
 
 
 class User(Base):

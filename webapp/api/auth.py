@@ -23,7 +23,7 @@ REALM = "guichet"
 # Who may call what. The administrator passes every check (as in User.has_role).
 STAFF: frozenset[Role] = frozenset(Role)  # any back-office role
 TASK_WORKERS: frozenset[Role] = frozenset({Role.CASE_WORKER, Role.DISPATCHER, Role.MANAGER})
-MESSAGE_SENDERS: frozenset[Role] = TASK_WORKERS
+MESSAGE_SENDERS: frozenset[Role] = TASK_WORKERS | {Role.INTEGRATION}
 STARTERS: frozenset[Role] = frozenset({Role.PROCESS_DESIGNER})
 MANAGERS: frozenset[Role] = frozenset({Role.MANAGER})
 

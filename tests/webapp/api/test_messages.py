@@ -71,3 +71,12 @@ def test_payload_without_the_correlation_property_is_422(admin: Caller, payment:
         assert response.status_code == 422, (payload, response.json)
         assert "payload" in response.json["error"]["fields"]
     assert admin.get(f"/api/instances/{waiting}").json["status"] == "waiting"
+
+
+def test_integration_client_may_send_messages_but_not_complete_tasks(api_app, make_caller) -> None:
+    from engine.access.models import Role
+
+    client = make_caller(Role.INTEGRATION)
+    response = client.post("/api/messages", json={"name": "nobody_waits", "payload": {}})
+    assert response.status_code == 404  # allowed to send; nobody waits
+    assert client.post("/api/tasks/1/complete", json={}).status_code == 403
