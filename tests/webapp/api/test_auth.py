@@ -96,8 +96,9 @@ def test_user_without_roles_sees_nothing(make_caller: MakeCaller) -> None:
 
 
 def test_administrator_passes_every_role_check(admin: Caller, review) -> None:
-    assert admin.post("/api/instances", json={"process_key": "review"}).status_code == 201
-    assert admin.post("/api/instances/1/suspend").status_code == 200
+    started = admin.post("/api/instances", json={"process_key": "review"})
+    assert started.status_code == 201
+    assert admin.post(f"/api/instances/{started.json['id']}/suspend").status_code == 200
     assert admin.get("/api/tasks").status_code == 200
 
 

@@ -1,0 +1,339 @@
+"""Demo data and in-process serving for ``guichet demo`` (``make demo``).
+
+:func:`load_demo_data` is idempotent: it creates what is missing and leaves the rest alone, so a
+second ``make demo`` starts on the data of the first. :func:`serve` runs the web app (werkzeug,
+threaded) and Celery beat in background threads and a Celery worker (solo pool) in the main
+thread, all on the configured broker, the embedded SQLite one by default; Ctrl-C stops all three.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import signal
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import click
+from flask import Flask
+from marshmallow import fields, validate
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine.access.models import Role, User
+from engine.access.users import create_user
+from engine.cases.dossiers import open_dossier
+from engine.cases.models import Dossier, DossierType
+from engine.workflow.errors import EngineError, FormInvalid
+from engine.workflow.models import HumanTask, HumanTaskState, ProcessVersion
+from webapp.bootstrap import Services
+
+Echo = Callable[..., Any]
+
+DEMO_PASSWORD = "Guichet-Demo-2026"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    email: str
+    name: str
+    roles: tuple[Role, ...]
+    locale: str
+
+
+DEMO_USERS: tuple[DemoUser, ...] = (
+    DemoUser("caseworker@guichet.local", "Camille Dubois", (Role.CASE_WORKER,), "fr"),
+    DemoUser("dispatcher@guichet.local", "Dirk Peeters", (Role.DISPATCHER, Role.CASE_WORKER), "nl"),
+    DemoUser("designer@guichet.local", "Dana Janssens", (Role.PROCESS_DESIGNER,), "en"),
+    DemoUser("manager@guichet.local", "Marie Lambert", (Role.MANAGER,), "fr"),
+    DemoUser("admin@guichet.local", "Alex Martin", (Role.ADMINISTRATOR,), "en"),
+)
+
+
+@dataclass(frozen=True)
+class DemoDossier:
+    title: str
+    description: str
+    steps: int  # how many human tasks to complete after opening (a large number: to the end)
+    claim_next: bool = False
+
+
+DEMO_DOSSIERS: tuple[DemoDossier, ...] = (
+    DemoDossier(
+        "Question sur l'isolation de la toiture",
+        "Propriétaire occupant, maison unifamiliale de 1930; demande par téléphone.",
+        steps=0,
+    ),
+    DemoDossier(
+        "Prime pour une pompe à chaleur",
+        "Copropriété de 12 logements; le syndic demande les primes disponibles.",
+        steps=1,
+        claim_next=True,
+    ),
+    DemoDossier(
+        "Remplacement des châssis — renseignements",
+        "Locataire; question sur la répartition des frais avec le propriétaire.",
+        steps=10,
+    ),
+)
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+def _demo_answers(form_key: str, title: str) -> dict[str, Any] | None:
+    """Realistic answers for the forms the demo dossiers meet; None: make them up from the form."""
+    today = _today()
+    answers: dict[str, dict[str, Any]] = {
+        "information.request": {
+            "question_types": ["information_request"],
+            "question_summary": f"{title}: the citizen asks which works and premiums apply.",
+            "request_date": (today - dt.timedelta(days=6)).isoformat(),
+            "source": "phone",
+            "first_action": "called_back",
+            "first_action_date": (today - dt.timedelta(days=4)).isoformat(),
+        },
+        "information.answer": {
+            "answer": "Explained the premiums of the region and the conditions; sent the brochure.",
+            "referral_product": "none",
+            "closing_note": "Demo dossier completed by the demo loader.",
+        },
+    }
+    return answers.get(form_key)
+
+
+def _first_choice(f: fields.Field) -> Any:
+    meta = f.metadata or {}
+    choices = meta.get("choices")
+    if choices is None and meta.get("choices_provider"):
+        choices = list(meta["choices_provider"]())
+    if choices:
+        return choices[0][0]
+    for validator in f.validators:
+        if isinstance(validator, validate.OneOf) and validator.choices:
+            return next(iter(validator.choices))
+    return None
+
+
+def _sample_value(f: fields.Field) -> Any:
+    """A plausible value for one marshmallow field, for forms the demo has no answers for."""
+    choice = _first_choice(f)
+    if isinstance(f, fields.List):
+        inner = _first_choice(f.inner) if choice is None else choice
+        return [inner if inner is not None else "demo"]
+    if choice is not None:
+        return choice
+    if isinstance(f, fields.Boolean):
+        return True
+    if isinstance(f, fields.DateTime):
+        return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    if isinstance(f, fields.Date):
+        return _today().isoformat()
+    if isinstance(f, fields.Email):
+        return "citizen@example.org"
+    if isinstance(f, fields.Integer):
+        return 1
+    if isinstance(f, fields.Float | fields.Decimal):
+        return "100"
+    if isinstance(f, fields.Nested | fields.Dict):
+        return None
+    return "Demo answer"
+
+
+def sample_answers(services: Services, form_key: str | None, title: str) -> dict[str, Any]:
+    if not form_key:
+        return {}
+    known = _demo_answers(form_key, title)
+    if known is not None:
+        return known
+    if not services.forms.has(form_key):
+        return {}
+    data: dict[str, Any] = {}
+    for name, f in services.forms.get(form_key).schema().fields.items():
+        if f.dump_only:
+            continue
+        value = _sample_value(f)
+        if value is not None:
+            data[f.data_key or name] = value
+    return data
+
+
+def _ensure_users(session: Session) -> dict[str, User]:
+    users: dict[str, User] = {}
+    for spec in DEMO_USERS:
+        user = session.scalar(select(User).where(User.email == spec.email))
+        if user is None:
+            user = create_user(session, spec.email, spec.name, DEMO_PASSWORD, set(spec.roles), locale=spec.locale)
+        users[spec.email] = user
+    return users
+
+
+def _ready_task(session: Session, instance_id: int | None) -> HumanTask | None:
+    if instance_id is None:
+        return None
+    return session.scalar(
+        select(HumanTask)
+        .where(HumanTask.instance_id == instance_id, HumanTask.state == HumanTaskState.READY)
+        .order_by(HumanTask.id)
+        .limit(1)
+    )
+
+
+def _open_demo_dossier(services: Services, spec: DemoDossier, user_id: int, echo: Echo) -> None:
+    db, engine = services.db, services.engine
+    with db.transaction() as session:
+        dossier = open_dossier(session, engine, DossierType.INFORMATION, spec.title, user_id=user_id,
+                               description=spec.description)
+        number, instance_id = dossier.number, dossier.process_instance_id
+    done = 0
+    while done < spec.steps:
+        with db.transaction() as session:
+            task = _ready_task(session, instance_id)
+            if task is None:
+                break
+            answers = sample_answers(services, task.form_key, spec.title)
+            task_name = task.name
+            try:
+                engine.complete(session, task.id, answers, user_id=user_id, may_override_assignee=True)
+            except FormInvalid as exc:
+                echo(f"  {number}: demo answers for {task.form_key!r} do not validate ({exc.errors}); "
+                     "left at this task.", err=True)
+                break
+        done += 1
+        echo(f"  {number}: completed '{task_name}'")
+    if spec.claim_next:
+        with db.transaction() as session:
+            task = _ready_task(session, instance_id)
+            if task is not None and task.assignee_id is None:
+                engine.claim(session, task.id, user_id=user_id)
+    with db.transaction() as session:
+        dossier = session.scalar(select(Dossier).where(Dossier.number == number))
+        status = dossier.status if dossier else "?"
+        phase = dossier.phase if dossier else None
+    echo(f"  {number} '{spec.title}': {status}" + (f", phase {phase}" if phase else ""))
+
+
+def load_demo_data(services: Services, echo: Echo = click.echo) -> list[tuple[str, str, str]]:
+    """Create the demo accounts and dossiers that are missing. Returns (e-mail, password, roles)
+    of every demo login."""
+    with services.db.transaction() as session:
+        users = _ensure_users(session)
+        caseworker_id = users["caseworker@guichet.local"].id
+        deployed = session.scalar(
+            select(ProcessVersion.id).where(ProcessVersion.key == DossierType.INFORMATION.value).limit(1)
+        )
+        existing = set(session.scalars(select(Dossier.title).where(
+            Dossier.title.in_([d.title for d in DEMO_DOSSIERS]))))
+    if deployed is None:
+        echo(f"No '{DossierType.INFORMATION.value}' process is deployed (bpmn/dossiers/information.bpmn); "
+             "no demo dossiers.", err=True)
+    else:
+        missing = [d for d in DEMO_DOSSIERS if d.title not in existing]
+        if missing:
+            echo(f"Demo dossiers: opening {len(missing)}")
+        for spec in missing:
+            try:
+                _open_demo_dossier(services, spec, caseworker_id, echo)
+            except EngineError as exc:
+                echo(f"  '{spec.title}': not created: {exc}", err=True)
+    with services.db.transaction() as session:
+        dossiers = session.scalar(select(func.count(Dossier.id))) or 0
+    echo(f"Demo data: {len(DEMO_USERS)} demo accounts, {dossiers} dossier(s) in the database.")
+    return [(u.email, DEMO_PASSWORD, ", ".join(r.value for r in u.roles)) for u in DEMO_USERS]
+
+
+def print_logins(logins: list[tuple[str, str, str]], echo: Echo = click.echo, url: str | None = None) -> None:
+    echo("")
+    echo("Demo logins" + (f" for {url}" if url else "") + ":")
+    width = max(len(email) for email, _, _ in logins)
+    for email, password, roles in logins:
+        echo(f"  {email:<{width}}  {password}   ({roles})")
+    echo("")
+
+
+# --------------------------------------------------------------------------- serving
+
+
+class _WebServer(threading.Thread):
+    def __init__(self, app: Flask, host: str, port: int) -> None:
+        from werkzeug.serving import make_server
+
+        super().__init__(name="guichet-web", daemon=True)
+        try:  # bound now, served once the worker is ready
+            self.server = make_server(host, port, app, threaded=True)
+        except OSError as exc:
+            raise SystemExit(
+                f"Cannot listen on {host}:{port} ({exc.strerror}); is another demo running? "
+                "Stop it, or choose another port: make demo PORT=5001"
+            ) from exc
+
+    def run(self) -> None:
+        self.server.serve_forever()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def serve(app: Flask, services: Services, *, host: str = "127.0.0.1", port: int = 5000,
+          loglevel: str = "WARNING", echo: Echo = click.echo) -> int:
+    """Serve until Ctrl-C: web in a thread, beat in a thread, the worker in the main thread
+    (Celery's signal handling wants the main thread). Returns the worker's exit code."""
+    import warnings
+
+    from celery.beat import EmbeddedService
+    from celery.exceptions import SecurityWarning
+    from celery.signals import worker_ready, worker_shutting_down
+
+    from engine.jobs import celery
+
+    settings = services.settings
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    web = _WebServer(app, host, port)
+    beat = EmbeddedService(celery, thread=True,
+                           schedule_filename=str(settings.instance_path / "celerybeat-schedule"))
+    url = f"http://{host}:{port}/"
+    interrupted: list[str] = []
+
+    @worker_ready.connect(weak=False)
+    def _ready(**_kwargs: Any) -> None:
+        # serve only once the worker (and its Ctrl-C handling) is up: an answering server means
+        # that service calls and timers run too
+        web.start()
+        echo(f"Guichet demo: {url}  (worker and beat running; Ctrl-C stops)")
+
+    @worker_shutting_down.connect(weak=False)
+    def _stopping(sig: str = "", **_kwargs: Any) -> None:
+        interrupted.append(sig)
+
+    def _early_interrupt(signum: int, _frame: Any) -> None:  # Ctrl-C before Celery's own handler
+        interrupted.append(signal.Signals(signum).name)
+        raise KeyboardInterrupt
+
+    # a demo on a root-only machine (a container, CI) is fine; Celery's warning is for production
+    warnings.filterwarnings("ignore", category=SecurityWarning)
+    previous = signal.signal(signal.SIGINT, _early_interrupt)
+    worker = None
+    try:
+        beat.start()
+        worker = celery.Worker(
+            pool_cls="solo", concurrency=1, loglevel=loglevel.upper(), quiet=True, redirect_stdouts=False,
+            hostname=f"demo@{socket.gethostname()}", without_mingle=True, without_gossip=True,
+        )
+        worker.start()
+    except KeyboardInterrupt:
+        interrupted.append("SIGINT")
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        beat.stop()
+        if web.is_alive():
+            web.stop()
+        else:
+            web.server.server_close()
+        echo("Guichet demo stopped.")
+    if interrupted and interrupted[0] in {"SIGINT", "SIGTERM"}:
+        return 0  # Ctrl-C is how a demo ends
+    return int(worker.exitcode or 0) if worker is not None else 1
