@@ -31,10 +31,19 @@ class Dossier(Base):
     title: Mapped[str] = mapped_column(String(255))
     description: Mapped[str | None] = mapped_column(Text)
     process_instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instances.id"))
+    # The first dossier of a customer journey (the locomotive) has no journey_id; its follow-up
+    # dossiers (the wagons) point to it. Contacts, site address and files of the journey are
+    # those attached to the first dossier: see journey_root_id.
+    journey_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)  # deactivated dossiers are hidden, kept
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     process_instance: Mapped[ProcessInstance | None] = relationship()
+
+    @property
+    def journey_root_id(self) -> int:
+        return self.journey_id or self.id
 
     @property
     def phase(self) -> str | None:

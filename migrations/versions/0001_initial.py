@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 11:34:00.815457
+Create Date: 2026-11-23 11:41:33.848171
 
 """
 from collections.abc import Sequence
@@ -122,14 +122,18 @@ def upgrade() -> None:
     sa.Column('title', sa.String(length=255), nullable=False),
     sa.Column('description', sa.Text(), nullable=True),
     sa.Column('process_instance_id', sa.Integer(), nullable=True),
+    sa.Column('journey_id', sa.Integer(), nullable=True),
+    sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_dossiers_created_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['journey_id'], ['dossiers.id'], name=op.f('fk_dossiers_journey_id_dossiers')),
     sa.ForeignKeyConstraint(['process_instance_id'], ['process_instances.id'], name=op.f('fk_dossiers_process_instance_id_process_instances')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_dossiers')),
     sa.UniqueConstraint('number', name=op.f('uq_dossiers_number'))
     )
     with op.batch_alter_table('dossiers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_dossiers_journey_id'), ['journey_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_dossiers_type'), ['type'], unique=False)
 
     op.create_table('human_tasks',
@@ -254,6 +258,7 @@ def downgrade() -> None:
     op.drop_table('human_tasks')
     with op.batch_alter_table('dossiers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_dossiers_type'))
+        batch_op.drop_index(batch_op.f('ix_dossiers_journey_id'))
 
     op.drop_table('dossiers')
     with op.batch_alter_table('audit_events', schema=None) as batch_op:

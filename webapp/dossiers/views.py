@@ -18,6 +18,7 @@ from webapp.auth import BACK_OFFICE, CASE_HANDLERS, require_roles, roles_guard
 from webapp.context import db_session, services
 from webapp.dossiers.audit_trail import dossier_trail
 from webapp.dossiers.queries import dossier_page
+from webapp.dossiers.sections import sections_for
 from webapp.labels import PHASE_FLOWS
 from webapp.tasks.queries import open_tasks_of_instance
 from webapp.transactions import run_command
@@ -96,8 +97,14 @@ def show(dossier_id: int) -> Any:
             case_data = services().engine.task_data(instance)
         except Exception:  # the page must open even when the case data cannot be read
             case_data = {}
+    sections = sections_for(dossier)
+    tab = request.args.get("tab", "overview")
+    active_section = next((section for section in sections if section.key == tab), None)
     return render_template(
         "dossiers/show.html",
+        sections=sections,
+        active_section=active_section,
+        section=active_section.context(session, dossier) if active_section else {},
         dossier=dossier,
         instance=instance,
         phases=PHASE_FLOWS.get(dossier.type, []),
