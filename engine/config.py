@@ -36,6 +36,11 @@ def _secret_key(instance: Path) -> str:
     return value
 
 
+# File uploads: accepted extensions (office documents, PDF, images, mail), unless configured.
+UPLOAD_EXTENSIONS = ("pdf,doc,docx,xls,xlsx,ppt,pptx,odt,ods,odp,rtf,txt,csv,"
+                     "jpg,jpeg,png,gif,webp,tif,tiff,heic,eml,msg")
+
+
 @dataclass
 class Settings:
     instance_path: Path
@@ -49,6 +54,9 @@ class Settings:
     secure_cookies: bool = False
     default_locale: str = "fr"
     mail_outbox: Path | None = None
+    files_path: Path | None = None  # file store; None: <instance>/files
+    upload_max_mb: float = 25.0
+    upload_extensions: str = UPLOAD_EXTENSIONS
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -66,4 +74,11 @@ class Settings:
             secure_cookies=_flag("SECURE_COOKIES", False),
             default_locale=_env("DEFAULT_LOCALE", "fr"),
             mail_outbox=Path(_env("MAIL_OUTBOX", str(instance / "outbox"))),
+            files_path=Path(_env("FILES_PATH", str(instance / "files"))),
+            upload_max_mb=float(_env("UPLOAD_MAX_MB", "25")),
+            upload_extensions=_env("UPLOAD_EXTENSIONS", UPLOAD_EXTENSIONS),
         )
+
+    @property
+    def files_root(self) -> Path:
+        return self.files_path or self.instance_path / "files"

@@ -2,6 +2,11 @@
 
 from engine.access.models import ApiToken, User
 from engine.cases.models import Dossier, NumberSequence
+from engine.cases.rmp_financing import RmpFinancing  # noqa: F401
+from engine.cases.works import Works  # noqa: F401
+from engine.documents.models import DossierFile, FileFolder  # noqa: F401
+from engine.parties.models import BceEnterprise, Contact, InvolvedParty, Organisation  # noqa: F401
+from engine.places.models import Address, AddressDetails, DossierSite, EpcRecord  # noqa: F401
 from engine.workflow.models import (
     AuditEvent,
     HumanTask,

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 
 from forms.base_schema import FormSchema
+from forms.information import SOURCES
 from forms.registry import FormRegistry, field
 
 
@@ -37,3 +38,45 @@ OPEN_INFORMATION_DOSSIER = _opening_forms.get("dossier.open.information")
 def validate_opening(data: dict[str, Any]) -> dict[str, Any]:
     """The cleaned title and description, or :class:`~engine.workflow.errors.FormInvalid`."""
     return _opening_forms.validate(OPEN_INFORMATION_DOSSIER.key, data)
+
+
+# The types a dossier can be opened with; the web app gives their translated names.
+def _type_codes() -> list[str]:
+    from engine.cases.models import DossierType
+
+    return [t.value for t in DossierType]
+
+
+class NewDossierForm(FormSchema):
+    """Opening a dossier of any type (seed 001 §3.1, §3.2). The subtype's choices depend on the
+    type and on which subtypes are active: the view fills them in and checks the pair."""
+
+    dossier_type = fields.String(
+        required=True,
+        validate=validate.OneOf(_type_codes(), error=_l("Choose one of the proposed values.")),
+        metadata=field(_l("Dossier type"), widget="select"),
+    )
+    subtype_id = fields.String(load_default=None, allow_none=True,
+                               metadata=field(_l("Subtype"), widget="select"))
+    title = OpenDossierForm._declared_fields["title"]
+    description = OpenDossierForm._declared_fields["description"]
+    source = fields.String(
+        load_default=None, allow_none=True,
+        validate=validate.OneOf([code for code, _label in SOURCES], error=_l("Choose one of the proposed values.")),
+        metadata=field(_l("Source of the request"), widget="select", choices=SOURCES),
+    )
+
+
+_opening_forms.register(
+    "dossier.open",
+    NewDossierForm,
+    _l("New dossier"),
+    _l("Choose the type of dossier and, when it applies, its subtype."),
+)
+OPEN_DOSSIER = _opening_forms.get("dossier.open")
+
+
+def validate_new_dossier(data: dict[str, Any]) -> dict[str, Any]:
+    """The cleaned fields of a new dossier, or :class:`~engine.workflow.errors.FormInvalid`."""
+    cleaned = {key: value for key, value in data.items() if value not in ("", None)}
+    return _opening_forms.validate(OPEN_DOSSIER.key, cleaned)

@@ -9,6 +9,7 @@ from engine.workflow.operators import OperatorRegistry
 
 
 def register_operators(operators: OperatorRegistry) -> None:
-    from integrations import builtin
+    from integrations import bce, builtin
 
     builtin.register(operators)
+    bce.register(operators)

@@ -41,12 +41,20 @@ def _register_blueprints(app: Flask, login_rate_limit: str) -> None:
     from webapp import admin, dossiers, home, tasks
     from webapp.api import api_bp
     from webapp.auth import init_auth
+    from webapp.files import bp as files_bp
+    from webapp.parties import bp as parties_bp
+    from webapp.places import bp as places_bp
+    from webapp.works import bp as works_bp
 
     init_auth(app, login_rate_limit)
     app.register_blueprint(home.bp)
     app.register_blueprint(tasks.bp)
     app.register_blueprint(dossiers.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(parties_bp)  # contacts, organisations, the dossier tab "Contacts"
+    app.register_blueprint(works_bp)  # the Works and RMP Financing tabs
+    app.register_blueprint(places_bp)  # site address from the address register, EPC; the Address tab
+    app.register_blueprint(files_bp)  # the Files tab: upload, folders, download, deactivate, delete
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
     app.register_blueprint(api_bp)
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import engine.models  # noqa: F401 - registers every table
 from engine import jobs
+from engine.cases.phases import install_phase_history
 from engine.config import Settings
 from engine.db import Database
 from engine.workflow.operators import OperatorRegistry
@@ -31,7 +32,7 @@ def build_services(settings: Settings | None = None, db: Database | None = None)
     db = db or Database(settings.database_url)
     operators = OperatorRegistry()
     integrations.register_operators(operators)
-    workflow_engine = WorkflowEngine(operators=operators, forms=default_forms)
+    workflow_engine = install_phase_history(WorkflowEngine(operators=operators, forms=default_forms))
     jobs.configure(settings)
     jobs.bind(db, workflow_engine)
     return Services(settings=settings, db=db, engine=workflow_engine, forms=default_forms)

@@ -6,6 +6,7 @@
     guichet users create EMAIL ...      create a back-office account
     guichet tokens create EMAIL ...     issue an API token (printed once)
     guichet bpmn deploy [PATHS...]      validate and deploy diagrams (default: every .bpmn under bpmn/)
+    guichet seed-subtypes               add the dossier subtypes of the manual that are missing
     guichet demo                        migrate, deploy, load demo data, serve with a worker and beat
     guichet worker                      a Celery worker (with beat by default) for this app
 
@@ -264,6 +265,16 @@ def users_create(email: str, name: str, roles: tuple[str, ...], password: str, l
     except AccountError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(summary)
+
+
+@cli.command("seed-subtypes")
+def seed_subtypes_command() -> None:
+    """Add the dossier subtypes of the manual that are missing (idempotent)."""
+    from engine.cases.subtypes import seed_subtypes
+
+    with _transaction() as session:
+        added = seed_subtypes(session)
+    click.echo(f"{added} dossier subtype(s) added.")
 
 
 @cli.group("tokens", help="API tokens for integration clients.")

@@ -25,9 +25,12 @@ from sqlalchemy.orm import Session
 from engine.access.models import Role, User
 from engine.access.users import create_user
 from engine.cases.dossiers import open_dossier
-from engine.cases.models import Dossier, DossierType
+from engine.cases.models import Dossier, DossierSubtype, DossierType
+from engine.cases.subtypes import seed_subtypes
 from engine.workflow.errors import EngineError, FormInvalid
 from engine.workflow.models import HumanTask, HumanTaskState, ProcessVersion
+from integrations.addresses.importer import SAMPLE as ADDRESS_SAMPLE
+from integrations.addresses.importer import import_file
 from webapp.bootstrap import Services
 
 Echo = Callable[..., Any]
@@ -58,6 +61,9 @@ class DemoDossier:
     description: str
     steps: int  # how many human tasks to complete after opening (a large number: to the end)
     claim_next: bool = False
+    type: DossierType = DossierType.INFORMATION
+    subtype: str | None = None  # the code of a subtype of the type
+    follow_up_of: str | None = None  # the title of a demo dossier whose journey this one joins
 
 
 DEMO_DOSSIERS: tuple[DemoDossier, ...] = (
@@ -76,6 +82,35 @@ DEMO_DOSSIERS: tuple[DemoDossier, ...] = (
         "Remplacement des châssis — renseignements",
         "Locataire; question sur la répartition des frais avec le propriétaire.",
         steps=10,
+    ),
+    DemoDossier(
+        "Conseil en rénovation — maison de 1930",
+        "Visite à domicile demandée après la question sur l'isolation de la toiture.",
+        steps=2,
+        type=DossierType.ADVICE,
+        subtype="renovation_advice",
+        follow_up_of="Question sur l'isolation de la toiture",
+    ),
+    DemoDossier(
+        "Prêt à 0 % pour l'isolation",
+        "Demande de prêt pour isoler la toiture et remplacer les châssis.",
+        steps=1,
+        type=DossierType.LOAN,
+        subtype="loan_0",
+    ),
+    DemoDossier(
+        "Prime toiture végétalisée",
+        "Toit plat de 40 m² sur l'annexe.",
+        steps=10,
+        type=DossierType.PREMIUMS,
+        subtype="green_roof",
+    ),
+    DemoDossier(
+        "Sacs à gravats pour la rénovation",
+        "Trois sacs demandés au guichet.",
+        steps=1,
+        type=DossierType.REQUESTS_AND_LOANS,
+        subtype="rubble_bags",
     ),
 )
 
@@ -100,6 +135,12 @@ def _demo_answers(form_key: str, title: str) -> dict[str, Any] | None:
             "answer": "Explained the premiums of the region and the conditions; sent the brochure.",
             "referral_product": "none",
             "closing_note": "Demo dossier completed by the demo loader.",
+        },
+        "advice.request": {
+            "coach_email": "caseworker@guichet.local",
+            "request_date": (today - dt.timedelta(days=10)).isoformat(),
+            "source": "phone",
+            "request_summary": f"{title}: renovation advice at home.",
         },
     }
     return answers.get(form_key)
@@ -185,8 +226,13 @@ def _ready_task(session: Session, instance_id: int | None) -> HumanTask | None:
 def _open_demo_dossier(services: Services, spec: DemoDossier, user_id: int, echo: Echo) -> None:
     db, engine = services.db, services.engine
     with db.transaction() as session:
-        dossier = open_dossier(session, engine, DossierType.INFORMATION, spec.title, user_id=user_id,
-                               description=spec.description)
+        subtype_id = session.scalar(select(DossierSubtype.id).where(
+            DossierSubtype.type == spec.type.value, DossierSubtype.code == spec.subtype)) if spec.subtype else None
+        root = session.scalar(select(Dossier).where(Dossier.title == spec.follow_up_of).limit(1)) \
+            if spec.follow_up_of else None
+        dossier = open_dossier(session, engine, spec.type, spec.title, user_id=user_id,
+                               description=spec.description, subtype_id=subtype_id, source="phone",
+                               follow_up_of=root)
         number, instance_id = dossier.number, dossier.process_instance_id
     done = 0
     while done < spec.steps:
@@ -222,16 +268,16 @@ def load_demo_data(services: Services, echo: Echo = click.echo) -> list[tuple[st
     with services.db.transaction() as session:
         users = _ensure_users(session)
         caseworker_id = users["caseworker@guichet.local"].id
-        deployed = session.scalar(
-            select(ProcessVersion.id).where(ProcessVersion.key == DossierType.INFORMATION.value).limit(1)
-        )
+        seed_subtypes(session)
+        import_file(session, ADDRESS_SAMPLE)  # the demo address register (idempotent)
+        deployed = set(session.scalars(select(ProcessVersion.key).distinct()))
         existing = set(session.scalars(select(Dossier.title).where(
             Dossier.title.in_([d.title for d in DEMO_DOSSIERS]))))
-    if deployed is None:
+    if DossierType.INFORMATION.value not in deployed:
         echo(f"No '{DossierType.INFORMATION.value}' process is deployed (bpmn/dossiers/information.bpmn); "
              "no demo dossiers.", err=True)
     else:
-        missing = [d for d in DEMO_DOSSIERS if d.title not in existing]
+        missing = [d for d in DEMO_DOSSIERS if d.title not in existing and d.type.value in deployed]
         if missing:
             echo(f"Demo dossiers: opening {len(missing)}")
         for spec in missing:

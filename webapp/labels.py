@@ -9,7 +9,8 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from engine.access.models import Role
-from engine.cases.models import DossierType
+from engine.cases.models import DossierType, JourneyStage
+from engine.cases.phases import PHASE_FLOWS as _FLOWS
 from engine.workflow.models import InstanceStatus
 
 DOSSIER_TYPES: dict[str, Any] = {
@@ -22,15 +23,39 @@ DOSSIER_TYPES: dict[str, Any] = {
     DossierType.PREMIUMS: _l("Premiums & subsidies"),
 }
 
-# The ordered phases ("blue dots") of each dossier type whose diagram ships (seed 001 §5.1).
-PHASE_FLOWS: dict[str, list[str]] = {
-    DossierType.INFORMATION: ["request", "file", "done"],
-}
+# The ordered phases ("blue dots") of each dossier type (seed 001 §5.1), from engine/cases/phases.py.
+PHASE_FLOWS: dict[str, list[str]] = {key: list(flow) for key, flow in _FLOWS.items()}
 
 PHASES: dict[str, Any] = {
     "request": _l("Request"),
     "file": _l("Dossier"),
+    "in_progress": _l("Dossier (in progress)"),
+    "advice": _l("Advice"),
+    "customer_survey": _l("Customer survey"),
+    "further_studies": _l("Further studies"),
+    "quote_request": _l("Quote request"),
+    "preparation": _l("Preparation"),
+    "execution": _l("Execution"),
+    "analysis": _l("Analysis"),
+    "decision": _l("Decision"),
+    "signature": _l("Signature"),
+    "collection": _l("Collection"),
+    "in_circulation": _l("In circulation"),
     "done": _l("Done"),
+    "p10_submitted": _l("10. Submitted"),
+    "p20_processing": _l("20. Processing"),
+    "p30_decision": _l("30. Decision"),
+    "p40_report": _l("40. Report"),
+    "p50_payment": _l("50. Payment"),
+    "p60_done": _l("60. Done"),
+}
+
+JOURNEY_STAGES: dict[str, Any] = {
+    JourneyStage.INFORMATION: _l("Information"),
+    JourneyStage.ADVICE: _l("Advice"),
+    JourneyStage.PROJECT_DESIGN: _l("Project design"),
+    JourneyStage.EXECUTION: _l("Execution"),
+    JourneyStage.FOLLOW_UP: _l("Follow-up"),
 }
 
 STATUSES: dict[str, Any] = {
@@ -56,6 +81,12 @@ PROCESS_TEXTS = [
     _l("Register the request"),
     _l("Answer and refer"),
     _l("Information dossier"),
+    _l("Requests & loans dossier"),
+    _l("Advice dossier"),
+    _l("Project design dossier"),
+    _l("Execution dossier"),
+    _l("Loan dossier"),
+    _l("Premiums & subsidies dossier"),
 ]
 
 
@@ -65,6 +96,26 @@ def dossier_type_label(code: str | None) -> str:
 
 def phase_label(code: str | None) -> str:
     return str(PHASES.get(code or "", code or "—"))
+
+
+def journey_stage_label(code: str | None) -> str:
+    return str(JOURNEY_STAGES.get(code or "", code or "—"))
+
+
+def subtype_label(subtype: Any) -> str:
+    """A subtype's name in the reader's language (French when it has none in that language)."""
+    if subtype is None:
+        return "—"
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return subtype.name(locale.language if locale else "fr")
+
+
+def request_source_label(code: str | None) -> str:
+    from forms.information import SOURCES
+
+    return str(dict(SOURCES).get(code or "", code or "—"))
 
 
 def status_label(code: str | None) -> str:
@@ -84,5 +135,8 @@ def register_label_filters(app: Any) -> None:
     app.jinja_env.filters["dossier_type"] = dossier_type_label
     app.jinja_env.filters["phase"] = phase_label
     app.jinja_env.filters["status"] = status_label
+    app.jinja_env.filters["journey_stage"] = journey_stage_label
+    app.jinja_env.filters["subtype"] = subtype_label
+    app.jinja_env.filters["request_source"] = request_source_label
     app.jinja_env.filters["role"] = role_label
     app.jinja_env.filters["process_text"] = process_text

@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.db import Base, utcnow
@@ -22,14 +22,49 @@ class DossierType(enum.StrEnum):
     PREMIUMS = "premiums"
 
 
+class JourneyStage(enum.StrEnum):
+    """The great stages of a renovation journey (seed 001 §5.3)."""
+
+    INFORMATION = "information"
+    ADVICE = "advice"
+    PROJECT_DESIGN = "project_design"
+    EXECUTION = "execution"
+    FOLLOW_UP = "follow_up"
+
+
+class DossierSubtype(Base):
+    """A subtype of a dossier type (seed 001 §5.2), managed by an administrator. A deactivated
+    subtype cannot be chosen for a new dossier; the dossiers that have it keep it."""
+
+    __tablename__ = "dossier_subtypes"
+    __table_args__ = (UniqueConstraint("type", "code", name="uq_dossier_subtypes_type_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    type: Mapped[str] = mapped_column(String(30), index=True)
+    code: Mapped[str] = mapped_column(String(60))
+    name_fr: Mapped[str] = mapped_column(String(120))
+    name_nl: Mapped[str | None] = mapped_column(String(120))
+    name_en: Mapped[str | None] = mapped_column(String(120))
+    journey_stage: Mapped[str | None] = mapped_column(String(30))
+    active: Mapped[bool] = mapped_column(default=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+    def name(self, locale: str | None = None) -> str:
+        """The name in ``locale`` (fr, nl, en), falling back to French."""
+        return getattr(self, f"name_{(locale or 'fr')[:2]}", None) or self.name_fr
+
+
 class Dossier(Base):
     __tablename__ = "dossiers"
+    __table_args__ = (Index("ix_dossiers_active_created", "active", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)
     type: Mapped[str] = mapped_column(String(30), index=True)
+    subtype_id: Mapped[int | None] = mapped_column(ForeignKey("dossier_subtypes.id"), index=True)
     title: Mapped[str] = mapped_column(String(255))
     description: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(String(30))  # source of the request (seed 001 §3.2)
     process_instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instances.id"))
     # The first dossier of a customer journey (the locomotive) has no journey_id; its follow-up
     # dossiers (the wagons) point to it. Contacts, site address and files of the journey are
@@ -40,6 +75,7 @@ class Dossier(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     process_instance: Mapped[ProcessInstance | None] = relationship()
+    subtype: Mapped[DossierSubtype | None] = relationship()
 
     @property
     def journey_root_id(self) -> int:
@@ -54,8 +90,21 @@ class Dossier(Base):
         return self.process_instance.status if self.process_instance else None
 
 
+class DossierPhase(Base):
+    """When a dossier reached each phase: one row per milestone passed, written in the same
+    transaction as the engine's ``phase_entered`` audit event (see engine/cases/phases.py)."""
+
+    __tablename__ = "dossier_phases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"), index=True)
+    phase: Mapped[str] = mapped_column(String(40))
+    reached_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class NumberSequence(Base):
-    """Gap-free counters for human-readable numbers (one row per type and year)."""
+    """Gap-free counters for human-readable numbers (one row per type and year, and one per
+    journey for the numbers of its follow-up dossiers)."""
 
     __tablename__ = "number_sequences"
 

@@ -123,6 +123,9 @@ class WorkflowEngine:
         self.script_engine = ScriptEngine()
         # Called after commit with the ids of service calls to run (set by engine.jobs).
         self.dispatch_service_calls: Callable[[list[int]], None] | None = None
+        # Called as (session, instance, phase) when an instance enters a phase, inside the same
+        # transaction (engine.cases records the dossier's phase history this way).
+        self.on_phase: list[Callable[[Session, ProcessInstance, str], None]] = []
         self._parse = lru_cache(maxsize=spec_cache_size)(self._parse_version)
 
     # ----------------------------------------------------------------- definitions
@@ -206,6 +209,8 @@ class WorkflowEngine:
             if phase != instance.phase:
                 audit.record(session, instance, "phase_entered", actor_id, phase=phase, previous=instance.phase)
                 instance.phase = phase
+                for listener in self.on_phase:
+                    listener(session, instance, phase)
         new_calls = self._queue_service_calls(session, instance, wf)
         self._sync_human_tasks(session, instance, wf, now)
         if step.error is not None:

@@ -1,4 +1,5 @@
-"""Dossier list, opening an Information dossier, and the dossier page with its audit trail."""
+"""Dossier list, opening a dossier of any type or a follow-up in a journey, the dossier page with
+its phases, tabs and audit trail, and the administration of subtypes."""
 
 from webapp.dossiers.views import bp
 

@@ -1,0 +1,1 @@
+"""Parties of a dossier: contacts (people), organisations, and their involvement in dossiers."""

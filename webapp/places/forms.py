@@ -1,0 +1,124 @@
+"""Validation of the address details and EPC forms (marshmallow)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError, fields, validate, validates
+
+from engine.places.models import EPC_LABELS, ConstructionType, EpcCalculation, EpcKind, HousingType
+from forms.base_schema import FormSchema
+
+HOUSING_TYPES = {
+    HousingType.HOUSE: _l("House"),
+    HousingType.APARTMENT: _l("Apartment"),
+    HousingType.BUILDING: _l("Apartment building"),
+    HousingType.STUDIO: _l("Studio"),
+    HousingType.OTHER: _l("Other"),
+}
+CONSTRUCTION_TYPES = {
+    ConstructionType.DETACHED: _l("Detached"),
+    ConstructionType.SEMI_DETACHED: _l("Semi-detached"),
+    ConstructionType.TERRACED: _l("Terraced"),
+    ConstructionType.OTHER: _l("Other"),
+}
+EPC_KINDS = {EpcKind.EPB: _l("EPB"), EpcKind.EPC: _l("EPC")}
+EPC_CALCULATIONS = {EpcCalculation.REAL: _l("Real"), EpcCalculation.ESTIMATED: _l("Estimated (by the advisor)")}
+
+CHOOSE = _l("Choose one of the proposed values.")
+OUT_OF_RANGE = _l("Enter a number between %(min)s and %(max)s.")
+
+
+def _range(low: int, high: int) -> validate.Range:
+    return validate.Range(min=low, max=high, error=str(OUT_OF_RANGE % {"min": low, "max": high}).replace("{", "{{")
+                          .replace("}", "}}")) if False else _LazyRange(low, high)
+
+
+class _LazyRange(validate.Range):
+    """A range whose message is translated when shown."""
+
+    def __init__(self, low: float, high: float) -> None:
+        super().__init__(min=low, max=high)
+
+    def _format_error(self, value: Any, message: str) -> str:
+        return str(OUT_OF_RANGE) % {"min": self.min, "max": self.max}
+
+
+def _length(maximum: int) -> validate.Length:
+    return _LazyLength(maximum)
+
+
+class _LazyLength(validate.Length):
+    def __init__(self, maximum: int) -> None:
+        super().__init__(max=maximum)
+
+    def _format_error(self, value: Any, message: str) -> str:
+        return str(TOO_LONG) % {"max": self.max}
+
+
+TOO_LONG = _l("Write at most %(max)s characters.")
+_COUNT = _LazyRange(0, 10000)
+
+
+class DetailsSchema(Schema):
+    parcel_number = fields.String(validate=validate.Length(max=50), allow_none=True)
+    housing_type = fields.String(validate=validate.OneOf([t.value for t in HousingType]), allow_none=True)
+    construction_type = fields.String(validate=validate.OneOf([t.value for t in ConstructionType]),
+                                      allow_none=True)
+    building_address_id = fields.Integer(allow_none=True, strict=False)
+    situation = fields.String(validate=validate.Length(max=200), allow_none=True)
+    housing_units = fields.Integer(validate=_COUNT, allow_none=True)
+    other_units = fields.Integer(validate=_COUNT, allow_none=True)
+    floors = fields.Integer(validate=validate.Range(min=0, max=300), allow_none=True)
+    several_buildings = fields.Boolean(allow_none=True)
+    typology = fields.String(validate=validate.Length(max=100), allow_none=True)
+    association_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1), allow_none=True)
+
+
+class EpcSchema(Schema):
+    label = fields.String(required=True, validate=validate.OneOf(EPC_LABELS))
+    kind = fields.String(required=True, validate=validate.OneOf([k.value for k in EpcKind]))
+    calculation = fields.String(required=True, validate=validate.OneOf([c.value for c in EpcCalculation]))
+    e_level = fields.Integer(validate=validate.Range(min=-500, max=2000), allow_none=True)
+    kwh_per_m2 = fields.Float(validate=validate.Range(min=0, max=10000), allow_none=True)
+    common_parts = fields.Boolean(load_default=False)
+    issued_on = fields.Date(allow_none=True)
+
+    @validates("issued_on")
+    def _not_in_future(self, value: dt.date | None, **_kwargs: Any) -> None:
+        if value is not None and value > dt.date.today():
+            raise ValidationError(str(_l("The date cannot be in the future.")))
+
+
+def form_input(form: Any, names: list[str] | tuple[str, ...], booleans: tuple[str, ...] = (),
+               checkboxes: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The submitted fields: trimmed, empty ones as None, checkboxes as booleans; "E-20" as -20."""
+    data: dict[str, Any] = {}
+    for name in names:
+        if name in booleans:  # a checkbox (absent: no) or a yes/no select (empty: not known)
+            raw = (form.get(name) or "").strip()
+            data[name] = raw in ("1", "yes", "on") if raw or name in checkboxes else None
+            continue
+        value = (form.get(name) or "").strip()
+        data[name] = value or None
+    if isinstance(data.get("e_level"), str):
+        data["e_level"] = data["e_level"].upper().removeprefix("E").replace(" ", "") or None
+    if isinstance(data.get("kwh_per_m2"), str):
+        data["kwh_per_m2"] = data["kwh_per_m2"].replace(",", ".")
+    return data
+
+
+def validate_details(form: Any) -> dict[str, Any]:
+    return DetailsSchema().load(form_input(form, list(DetailsSchema().fields), booleans=("several_buildings",)))
+
+
+def validate_epc(form: Any) -> dict[str, Any]:
+    return EpcSchema().load(form_input(form, list(EpcSchema().fields), booleans=("common_parts",),
+                                       checkboxes=("common_parts",)))
+
+
+def error_messages(exc: ValidationError) -> dict[str, list[str]]:
+    return {name: [str(m) for m in (messages if isinstance(messages, list) else [messages])]
+            for name, messages in exc.normalized_messages().items()}
