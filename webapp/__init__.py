@@ -19,11 +19,19 @@ from webapp.security import cookie_settings, csrf, init_security
 HTMX = Path(__file__).resolve().parent / "static" / "vendor" / "htmx.min.js"
 
 
+MAX_FILES_PER_REQUEST = 8
+
+
 def create_app(services: Services | None = None, config: dict[str, Any] | None = None) -> Flask:
     services = services or build_services()
     settings = services.settings
     app = Flask(__name__, instance_path=str(settings.instance_path))
-    app.config.update(SECRET_KEY=settings.secret_key, **cookie_settings(settings))
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        # a whole request may carry a few files of the largest size allowed, not more
+        MAX_CONTENT_LENGTH=int(settings.upload_max_mb * 1024 * 1024 * MAX_FILES_PER_REQUEST) + 1024 * 1024,
+        **cookie_settings(settings),
+    )
     if config:
         app.config.update(config)
     app.extensions["guichet"] = services

@@ -28,6 +28,8 @@ from forms.dossier_opening import (
 )
 from forms.html_input import errors_by_field, schema_input, submitted_values
 from forms.registry import FieldSpec
+from integrations.documents.store import DiskStore
+from integrations.documents.upload import delete_all as delete_all_files
 from webapp.auth import BACK_OFFICE, CASE_HANDLERS, require_roles, roles_guard
 from webapp.context import db_session, services
 from webapp.dossiers.audit_trail import dossier_trail
@@ -290,7 +292,12 @@ def delete(dossier_id: int) -> Any:
         return render_template("dossiers/delete.html", dossier=dossier)
     user_id = current_user.id
     try:
-        number = run_command(lambda session: delete_dossier(session, services().engine, dossier_id, user_id=user_id))
+        def delete_for_good(session: Session) -> str:
+            # a first dossier's files go with it (their contents once no other file uses them)
+            delete_all_files(session, DiskStore(services().settings.files_root), dossier_id, user_id=user_id)
+            return delete_dossier(session, services().engine, dossier_id, user_id=user_id)
+
+        number = run_command(delete_for_good)
     except DossierRefused:
         flash(_("This dossier starts a customer journey that has follow-up dossiers: delete those first."), "error")
         return redirect(url_for("dossiers.show", dossier_id=dossier_id))

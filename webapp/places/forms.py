@@ -1,4 +1,4 @@
-"""Validation of the address details and EPC forms (marshmallow)."""
+"""Validation of the address details and EPC forms (marshmallow; messages in the user's language)."""
 
 from __future__ import annotations
 
@@ -27,62 +27,56 @@ CONSTRUCTION_TYPES = {
 EPC_KINDS = {EpcKind.EPB: _l("EPB"), EpcKind.EPC: _l("EPC")}
 EPC_CALCULATIONS = {EpcCalculation.REAL: _l("Real"), EpcCalculation.ESTIMATED: _l("Estimated (by the advisor)")}
 
-CHOOSE = _l("Choose one of the proposed values.")
-OUT_OF_RANGE = _l("Enter a number between %(min)s and %(max)s.")
+
+class _Choice(validate.OneOf):
+    def _format_error(self, value: Any) -> str:
+        return str(_l("Choose one of the proposed values."))
 
 
-def _range(low: int, high: int) -> validate.Range:
-    return validate.Range(min=low, max=high, error=str(OUT_OF_RANGE % {"min": low, "max": high}).replace("{", "{{")
-                          .replace("}", "}}")) if False else _LazyRange(low, high)
-
-
-class _LazyRange(validate.Range):
-    """A range whose message is translated when shown."""
-
+class _Range(validate.Range):
     def __init__(self, low: float, high: float) -> None:
         super().__init__(min=low, max=high)
 
     def _format_error(self, value: Any, message: str) -> str:
-        return str(OUT_OF_RANGE) % {"min": self.min, "max": self.max}
+        return str(_l("Enter a number between %(min)s and %(max)s.", min=self.min, max=self.max))
 
 
-def _length(maximum: int) -> validate.Length:
-    return _LazyLength(maximum)
-
-
-class _LazyLength(validate.Length):
+class _Length(validate.Length):
     def __init__(self, maximum: int) -> None:
         super().__init__(max=maximum)
 
     def _format_error(self, value: Any, message: str) -> str:
-        return str(TOO_LONG) % {"max": self.max}
+        return str(_l("Write at most %(max)s characters.", max=self.max))
 
 
-TOO_LONG = _l("Write at most %(max)s characters.")
-_COUNT = _LazyRange(0, 10000)
+def _text(maximum: int) -> fields.String:
+    return fields.String(validate=_Length(maximum), allow_none=True)
 
 
-class DetailsSchema(Schema):
-    parcel_number = fields.String(validate=validate.Length(max=50), allow_none=True)
-    housing_type = fields.String(validate=validate.OneOf([t.value for t in HousingType]), allow_none=True)
-    construction_type = fields.String(validate=validate.OneOf([t.value for t in ConstructionType]),
-                                      allow_none=True)
-    building_address_id = fields.Integer(allow_none=True, strict=False)
-    situation = fields.String(validate=validate.Length(max=200), allow_none=True)
-    housing_units = fields.Integer(validate=_COUNT, allow_none=True)
-    other_units = fields.Integer(validate=_COUNT, allow_none=True)
-    floors = fields.Integer(validate=validate.Range(min=0, max=300), allow_none=True)
+def _count(maximum: int = 10000) -> fields.Integer:
+    return fields.Integer(validate=_Range(0, maximum), allow_none=True)
+
+
+class DetailsSchema(FormSchema):
+    parcel_number = _text(50)
+    housing_type = fields.String(validate=_Choice([t.value for t in HousingType]), allow_none=True)
+    construction_type = fields.String(validate=_Choice([t.value for t in ConstructionType]), allow_none=True)
+    building_address_id = fields.Integer(allow_none=True)
+    situation = _text(200)
+    housing_units = _count()
+    other_units = _count()
+    floors = _count(300)
     several_buildings = fields.Boolean(allow_none=True)
-    typology = fields.String(validate=validate.Length(max=100), allow_none=True)
-    association_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1), allow_none=True)
+    typology = _text(100)
+    association_id = fields.Integer(validate=_Range(1, 2**31 - 1), allow_none=True)
 
 
-class EpcSchema(Schema):
-    label = fields.String(required=True, validate=validate.OneOf(EPC_LABELS))
-    kind = fields.String(required=True, validate=validate.OneOf([k.value for k in EpcKind]))
-    calculation = fields.String(required=True, validate=validate.OneOf([c.value for c in EpcCalculation]))
-    e_level = fields.Integer(validate=validate.Range(min=-500, max=2000), allow_none=True)
-    kwh_per_m2 = fields.Float(validate=validate.Range(min=0, max=10000), allow_none=True)
+class EpcSchema(FormSchema):
+    label = fields.String(required=True, validate=_Choice(EPC_LABELS))
+    kind = fields.String(required=True, validate=_Choice([k.value for k in EpcKind]))
+    calculation = fields.String(required=True, validate=_Choice([c.value for c in EpcCalculation]))
+    e_level = fields.Integer(validate=_Range(-500, 2000), allow_none=True)
+    kwh_per_m2 = fields.Float(validate=_Range(0, 10000), allow_none=True)
     common_parts = fields.Boolean(load_default=False)
     issued_on = fields.Date(allow_none=True)
 
@@ -94,15 +88,15 @@ class EpcSchema(Schema):
 
 def form_input(form: Any, names: list[str] | tuple[str, ...], booleans: tuple[str, ...] = (),
                checkboxes: tuple[str, ...] = ()) -> dict[str, Any]:
-    """The submitted fields: trimmed, empty ones as None, checkboxes as booleans; "E-20" as -20."""
+    """The submitted fields: trimmed, empty ones as None, booleans from a checkbox (absent: no) or
+    a yes/no select (empty: not known); an E-level typed "E-20" becomes -20."""
     data: dict[str, Any] = {}
     for name in names:
-        if name in booleans:  # a checkbox (absent: no) or a yes/no select (empty: not known)
-            raw = (form.get(name) or "").strip()
+        raw = (form.get(name) or "").strip()
+        if name in booleans:
             data[name] = raw in ("1", "yes", "on") if raw or name in checkboxes else None
-            continue
-        value = (form.get(name) or "").strip()
-        data[name] = value or None
+        else:
+            data[name] = raw or None
     if isinstance(data.get("e_level"), str):
         data["e_level"] = data["e_level"].upper().removeprefix("E").replace(" ", "") or None
     if isinstance(data.get("kwh_per_m2"), str):

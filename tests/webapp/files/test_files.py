@@ -105,6 +105,10 @@ def test_folders_move_and_follow_up_dossiers(client: FlaskClient, make_user, db:
     download = client.get(f"/dossiers/{follow_up}/files/{rows[0].id}")
     assert download.status_code == 200 and download.data == b"%PDF roof"
     assert "attachment" in download.headers["Content-Disposition"]
+    post_files(client, root, ("offerte dakwerken é.pdf", b"%PDF accent"))
+    accent = files_of(db)[-1]
+    disposition = client.get(f"/dossiers/{root}/files/{accent.id}").headers["Content-Disposition"]
+    assert "filename*=UTF-8''offerte%20dakwerken%20%C3%A9.pdf" in disposition
 
 
 def test_download_checks_role_and_dossier(app: Flask, client: FlaskClient, make_user, db: Database) -> None:

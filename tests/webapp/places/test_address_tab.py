@@ -181,3 +181,18 @@ def test_a_building_is_linked_to_its_co_ownership_association(client: FlaskClien
     text = page_text(client.get(f"/dossiers/{dossier_id}?tab=address"))
     assert "Co-ownership association VME Residentie Bruul 13" in text
     assert "Several buildings no" in text
+
+
+def test_form_errors_are_in_the_users_language(client: FlaskClient, make_user, db: Database) -> None:
+    load_sample(db)
+    dossier_id = make_dossier(db)
+    login(client, make_user(Role.CASE_WORKER, locale="nl"))
+    client.post(f"/dossiers/{dossier_id}/address", data={"address_id": address_id(db, "Bruul", "1")})
+
+    details = client.post(f"/dossiers/{dossier_id}/address/details", data={"housing_type": "kasteel", "floors": "999"})
+    text = page_text(details)
+    assert "Kies een van de voorgestelde waarden." in text and "Geef een getal tussen 0 en 300." in text
+    epc = client.post(f"/dossiers/{dossier_id}/address/epc/new", data={"label": "C", "kind": "epc"})
+    assert epc.status_code == 422 and "Berekeningswijze" in page_text(epc)
+    typed = client.post(f"/dossiers/{dossier_id}/address", data={"address_id": "Bruul 1"})
+    assert "Adressen worden nooit zelf getypt" in page_text(typed)
