@@ -2,6 +2,7 @@
 
 from engine.access.models import ApiToken, User
 from engine.cases.models import Dossier, NumberSequence
+from engine.cases.rmp import RmpRecord  # noqa: F401
 from engine.cases.rmp_financing import RmpFinancing  # noqa: F401
 from engine.cases.works import Works  # noqa: F401
 from engine.documents.models import DossierFile, FileFolder  # noqa: F401

@@ -52,6 +52,7 @@ def _register_blueprints(app: Flask, login_rate_limit: str) -> None:
     from webapp.files import bp as files_bp
     from webapp.parties import bp as parties_bp
     from webapp.places import bp as places_bp
+    from webapp.rmp import bp as rmp_bp
     from webapp.works import bp as works_bp
 
     init_auth(app, login_rate_limit)
@@ -61,6 +62,7 @@ def _register_blueprints(app: Flask, login_rate_limit: str) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(parties_bp)  # contacts, organisations, the dossier tab "Contacts"
     app.register_blueprint(works_bp)  # the Works and RMP Financing tabs
+    app.register_blueprint(rmp_bp)  # the RMP tabs of an Advice dossier "Renovation master plan"
     app.register_blueprint(places_bp)  # site address from the address register, EPC; the Address tab
     app.register_blueprint(files_bp)  # the Files tab: upload, folders, download, deactivate, delete
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies

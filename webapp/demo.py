@@ -204,10 +204,17 @@ def sample_answers(services: Services, form_key: str | None, title: str) -> dict
 
 def _ensure_users(session: Session) -> dict[str, User]:
     users: dict[str, User] = {}
+    password_hash: str | None = None  # hashed once: the demo accounts share their password
     for spec in DEMO_USERS:
         user = session.scalar(select(User).where(User.email == spec.email))
-        if user is None:
+        if user is None and password_hash is None:
             user = create_user(session, spec.email, spec.name, DEMO_PASSWORD, set(spec.roles), locale=spec.locale)
+            password_hash = user.password_hash
+        elif user is None:
+            user = User(email=spec.email, name=spec.name, password_hash=password_hash, locale=spec.locale)
+            user.roles = set(spec.roles)
+            session.add(user)
+            session.flush()
         users[spec.email] = user
     return users
 
@@ -262,9 +269,19 @@ def _open_demo_dossier(services: Services, spec: DemoDossier, user_id: int, echo
     echo(f"  {number} '{spec.title}': {status}" + (f", phase {phase}" if phase else ""))
 
 
-def load_demo_data(services: Services, echo: Echo = click.echo) -> list[tuple[str, str, str]]:
+def load_demo_data(services: Services, echo: Echo = click.echo, *, scale: float = 1.0
+                   ) -> list[tuple[str, str, str]]:
     """Create the demo accounts and dossiers that are missing. Returns (e-mail, password, roles)
-    of every demo login."""
+    of every demo login.
+
+    Besides the handmade dossiers of :data:`DEMO_DOSSIERS`, the realistic set of
+    :mod:`webapp.demo_data.loader` (~320 dossiers at ``scale=1``, none at ``scale=0``) is loaded
+    once; a second run adds nothing."""
+    import time
+
+    from webapp.demo_data.loader import load_realistic_set
+
+    started = time.perf_counter()
     with services.db.transaction() as session:
         users = _ensure_users(session)
         caseworker_id = users["caseworker@guichet.local"].id
@@ -285,9 +302,11 @@ def load_demo_data(services: Services, echo: Echo = click.echo) -> list[tuple[st
                 _open_demo_dossier(services, spec, caseworker_id, echo)
             except EngineError as exc:
                 echo(f"  '{spec.title}': not created: {exc}", err=True)
+        load_realistic_set(services, users, scale=scale, echo=echo)
     with services.db.transaction() as session:
         dossiers = session.scalar(select(func.count(Dossier.id))) or 0
-    echo(f"Demo data: {len(DEMO_USERS)} demo accounts, {dossiers} dossier(s) in the database.")
+    echo(f"Demo data: {len(DEMO_USERS)} demo accounts, {dossiers} dossier(s) in the database "
+         f"({time.perf_counter() - started:.1f} s).")
     return [(u.email, DEMO_PASSWORD, ", ".join(r.value for r in u.roles)) for u in DEMO_USERS]
 
 

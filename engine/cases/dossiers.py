@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.cases.models import Dossier, DossierPhase, DossierSubtype, DossierType, NumberSequence
+from engine.cases.subtypes import process_key_for
 from engine.db import utcnow
 from engine.workflow.errors import InvalidState, NotFound
 from engine.workflow.models import AuditEvent, InstanceStatus
@@ -106,9 +107,10 @@ def open_dossier(
     )
     session.add(dossier)
     session.flush()
+    subtype = session.get(DossierSubtype, subtype_id) if subtype_id is not None else None
     instance = engine.start(
         session,
-        dossier_type.value,
+        process_key_for(dossier_type.value, subtype),
         data={"dossier_id": dossier.id, "dossier_number": dossier.number, "title": dossier.title},
         subject=("dossier", dossier.id),
         user_id=user_id,

@@ -65,7 +65,7 @@ class Dossier(Base):
     title: Mapped[str] = mapped_column(String(255))
     description: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str | None] = mapped_column(String(30))  # source of the request (seed 001 §3.2)
-    process_instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instances.id"))
+    process_instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instances.id"), index=True)
     # The first dossier of a customer journey (the locomotive) has no journey_id; its follow-up
     # dossiers (the wagons) point to it. Contacts, site address and files of the journey are
     # those attached to the first dossier: see journey_root_id.

@@ -81,6 +81,22 @@ SEED_SUBTYPES: tuple[tuple[DossierType, str, str, str, str, JourneyStage | None]
 )
 
 
+# Subtypes that run their own diagram instead of the one of their type (process key by (type, code)).
+# The diagram keeps the type's phases (engine/cases/phases.py); see bpmn/dossiers/subtypes/.
+SUBTYPE_PROCESSES: dict[tuple[str, str], str] = {
+    (T.INFORMATION.value, "renovation_master_plan"): "information_rmp_interest",
+    (T.ADVICE.value, "renovation_master_plan"): "advice_rmp",
+}
+
+
+def process_key_for(dossier_type: str, subtype: DossierSubtype | None) -> str:
+    """The process a new dossier of ``dossier_type`` with ``subtype`` starts: the subtype's own
+    diagram when it has one, else the type's (``bpmn/dossiers/<type>.bpmn``)."""
+    if subtype is not None:
+        return SUBTYPE_PROCESSES.get((subtype.type, subtype.code), dossier_type)
+    return dossier_type
+
+
 def seed_subtypes(session: Session) -> int:
     """Add the subtypes of the manual that are missing (by type and code); returns how many were
     added. Never renames, reactivates or removes what an administrator changed."""

@@ -11,7 +11,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.db import Base, utcnow
@@ -96,6 +96,15 @@ class HumanTask(Base):
     __table_args__ = (
         Index("ix_human_tasks_state_assignee", "state", "assignee_id"),
         Index("ix_human_tasks_state_queue", "state", "queue"),
+        # the queues' "available to take" lists: open, unassigned, most urgent first
+        Index(
+            "ix_human_tasks_available",
+            "due_at",
+            "created_at",
+            "id",
+            postgresql_where=text("state = 'ready' AND assignee_id IS NULL"),
+            sqlite_where=text("state = 'ready' AND assignee_id IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

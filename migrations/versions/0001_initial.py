@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 12:02:42.860719
+Create Date: 2026-11-23 12:28:51.532920
 
 """
 from collections.abc import Sequence
@@ -268,6 +268,7 @@ def upgrade() -> None:
     with op.batch_alter_table('dossiers', schema=None) as batch_op:
         batch_op.create_index('ix_dossiers_active_created', ['active', 'created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_dossiers_journey_id'), ['journey_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_dossiers_process_instance_id'), ['process_instance_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_dossiers_subtype_id'), ['subtype_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_dossiers_type'), ['type'], unique=False)
 
@@ -299,6 +300,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('task_guid', name=op.f('uq_human_tasks_task_guid'))
     )
     with op.batch_alter_table('human_tasks', schema=None) as batch_op:
+        batch_op.create_index('ix_human_tasks_available', ['due_at', 'created_at', 'id'], unique=False, postgresql_where=sa.text("state = 'ready' AND assignee_id IS NULL"), sqlite_where=sa.text("state = 'ready' AND assignee_id IS NULL"))
         batch_op.create_index(batch_op.f('ix_human_tasks_due_at'), ['due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_human_tasks_instance_id'), ['instance_id'], unique=False)
         batch_op.create_index('ix_human_tasks_state_assignee', ['state', 'assignee_id'], unique=False)
@@ -436,6 +438,42 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_rmp_financings')),
     sa.UniqueConstraint('dossier_id', name=op.f('uq_rmp_financings_dossier_id'))
     )
+    op.create_table('rmp_records',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('dossier_id', sa.Integer(), nullable=False),
+    sa.Column('association_name', sa.String(length=200), nullable=True),
+    sa.Column('association_enterprise_number', sa.String(length=20), nullable=True),
+    sa.Column('syndic_name', sa.String(length=200), nullable=True),
+    sa.Column('building_units', sa.Integer(), nullable=True),
+    sa.Column('building_year', sa.Integer(), nullable=True),
+    sa.Column('ga_decision_on', sa.Date(), nullable=True),
+    sa.Column('application_submitted_on', sa.Date(), nullable=True),
+    sa.Column('support_actions', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
+    sa.Column('energy_data_requested_on', sa.Date(), nullable=True),
+    sa.Column('support_notes', sa.Text(), nullable=True),
+    sa.Column('quotes_received_on', sa.Date(), nullable=True),
+    sa.Column('quotes_count', sa.Integer(), nullable=True),
+    sa.Column('awarded_to', sa.String(length=200), nullable=True),
+    sa.Column('awarded_on', sa.Date(), nullable=True),
+    sa.Column('awarded_amount', sa.Numeric(precision=12, scale=2), nullable=True),
+    sa.Column('veka_subsidy', sa.Numeric(precision=12, scale=2), nullable=True),
+    sa.Column('contract_received', sa.Boolean(), nullable=False),
+    sa.Column('contract_received_on', sa.Date(), nullable=True),
+    sa.Column('owner_survey_done', sa.Boolean(), nullable=False),
+    sa.Column('owner_survey_on', sa.Date(), nullable=True),
+    sa.Column('occupant_survey_done', sa.Boolean(), nullable=False),
+    sa.Column('occupant_survey_on', sa.Date(), nullable=True),
+    sa.Column('elements_received', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
+    sa.Column('ga_preparation', sa.Text(), nullable=True),
+    sa.Column('ga_date', sa.Date(), nullable=True),
+    sa.Column('calendar', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['dossier_id'], ['dossiers.id'], name=op.f('fk_rmp_records_dossier_id_dossiers'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['users.id'], name=op.f('fk_rmp_records_updated_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rmp_records')),
+    sa.UniqueConstraint('dossier_id', name=op.f('uq_rmp_records_dossier_id'))
+    )
     op.create_table('works',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('dossier_id', sa.Integer(), nullable=False),
@@ -519,6 +557,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_works_contractor_id'))
 
     op.drop_table('works')
+    op.drop_table('rmp_records')
     op.drop_table('rmp_financings')
     with op.batch_alter_table('involved_parties', schema=None) as batch_op:
         batch_op.drop_index('uq_involved_parties_main', sqlite_where=sa.text('is_main'), postgresql_where=sa.text('is_main'))
@@ -560,11 +599,13 @@ def downgrade() -> None:
         batch_op.drop_index('ix_human_tasks_state_assignee')
         batch_op.drop_index(batch_op.f('ix_human_tasks_instance_id'))
         batch_op.drop_index(batch_op.f('ix_human_tasks_due_at'))
+        batch_op.drop_index('ix_human_tasks_available', postgresql_where=sa.text("state = 'ready' AND assignee_id IS NULL"), sqlite_where=sa.text("state = 'ready' AND assignee_id IS NULL"))
 
     op.drop_table('human_tasks')
     with op.batch_alter_table('dossiers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_dossiers_type'))
         batch_op.drop_index(batch_op.f('ix_dossiers_subtype_id'))
+        batch_op.drop_index(batch_op.f('ix_dossiers_process_instance_id'))
         batch_op.drop_index(batch_op.f('ix_dossiers_journey_id'))
         batch_op.drop_index('ix_dossiers_active_created')
 

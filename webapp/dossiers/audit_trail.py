@@ -79,6 +79,8 @@ def _describe(event: AuditEvent, names: _Names) -> str:
             if d.get("assignee") else _("Task “%(task)s” unassigned", task=names.task(d))
         ),
         "instance_completed": lambda: _("Dossier closed: every step is done"),
+        "rmp_application_saved": lambda: _("RMP decision and request saved"),
+        "rmp_elaboration_saved": lambda: _("RMP elaboration saved"),
         "instance_suspended": lambda: _("Dossier suspended"),
         "instance_resumed": lambda: _("Dossier resumed"),
         "instance_terminated": lambda: (

@@ -39,7 +39,8 @@ def _base_query() -> Select[Any]:
 
 
 def _by_urgency(query: Select[Any]) -> Select[Any]:
-    return query.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at, HumanTask.id)
+    # due_at ASC NULLS LAST is PostgreSQL's default index order: ix_human_tasks_available serves it
+    return query.order_by(HumanTask.due_at.asc().nulls_last(), HumanTask.created_at, HumanTask.id)
 
 
 def my_tasks(session: Session, user: SignedInUser) -> list[TaskRow]:
