@@ -122,6 +122,22 @@ def status_label(code: str | None) -> str:
     return str(STATUSES.get(code or "", code or "—"))
 
 
+QUEUES: dict[str, Any] = {
+    "frontdesk": _l("Front desk"),
+    "coaches": _l("Renovation coaches"),
+    "loans": _l("Loans"),
+    "premiums": _l("Premiums & subsidies"),
+}
+
+
+def queue_label(code: str | None) -> str:
+    """A queue (a lane or the queue property of a diagram) as the reader says it; a role-named
+    queue reads as the role; an unknown queue keeps the name drawn in the diagram."""
+    if not code:
+        return "—"
+    return str(QUEUES.get(code) or ROLES.get(code) or code)
+
+
 def role_label(code: str | None) -> str:
     return str(ROLES.get(code or "", code or "—"))
 
@@ -139,4 +155,5 @@ def register_label_filters(app: Any) -> None:
     app.jinja_env.filters["subtype"] = subtype_label
     app.jinja_env.filters["request_source"] = request_source_label
     app.jinja_env.filters["role"] = role_label
+    app.jinja_env.filters["queue"] = queue_label
     app.jinja_env.filters["process_text"] = process_text
