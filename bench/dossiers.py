@@ -442,7 +442,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
                     "claimed_by_id", "completed_at", "completed_by_id"),
     "dossier_phases": ("id", "dossier_id", "phase", "reached_at"),
     "audit_events": ("id", "instance_id", "subject_type", "subject_id", "actor_id", "kind", "detail", "at"),
-    "contacts": ("id", "first_name", "last_name", "email", "phone", "language", "address", "notes", "active",
+    "contacts": ("id", "first_name", "last_name", "email", "phone", "language", "address_id", "notes", "active",
                  "created_by_id", "created_at"),
     "involved_parties": ("id", "dossier_id", "contact_id", "organisation_id", "role", "is_main", "created_by_id",
                          "created_at"),
@@ -593,7 +593,7 @@ def generate(url: str, fixture: Fixture, n: int, chunk: int, log: Callable[[str]
                     first, last = rng.choice(FIRST), rng.choice(LAST)
                     b_c.append(f"{c_id}\t{first}\t{last}\t{first.lower()}.{c_id}@example.be\t"
                                f"+32 15 {c_id % 1000000:06d}\t"
-                               f"{'nl' if c_id % 3 else 'fr'}\tStraat {c_id % 200 + 1}, 2800 Mechelen\t\\N\tt\t{user}\t"
+                               f"{'nl' if c_id % 3 else 'fr'}\t\\N\t\\N\tt\t{user}\t"
                                f"{created_s}\n")
                     b_ip.append(f"{ip_id}\t{d_id}\t{c_id}\t\\N\t{ROLES[(c_id + p) % len(ROLES)]}\t"
                                 f"{'t' if p == 0 else 'f'}\t{user}\t{created_s}\n")

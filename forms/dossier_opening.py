@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import fields, validate
+from marshmallow import fields, validate, validates_schema
 
 from forms.base_schema import FormSchema
-from forms.information import SOURCES
+from forms.dossier_info import DossierInfoFields, EditDossierInfoForm, check_projects
 from forms.registry import FormRegistry, field
 
 
@@ -60,11 +60,15 @@ class NewDossierForm(FormSchema):
                                metadata=field(_l("Subtype"), widget="select"))
     title = OpenDossierForm._declared_fields["title"]
     description = OpenDossierForm._declared_fields["description"]
-    source = fields.String(
-        load_default=None, allow_none=True,
-        validate=validate.OneOf([code for code, _label in SOURCES], error=_l("Choose one of the proposed values.")),
-        metadata=field(_l("Source of the request"), widget="select", choices=SOURCES),
-    )
+    # the general information of §3.2, all optional here (and editable later)
+    source = DossierInfoFields._declared_fields["source"]
+    offer_presentation = DossierInfoFields._declared_fields["offer_presentation"]
+    main_project = DossierInfoFields._declared_fields["main_project"]
+    additional_projects = DossierInfoFields._declared_fields["additional_projects"]
+
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _projects(self, data: dict[str, Any], original: dict[str, Any], **_kwargs: Any) -> None:
+        check_projects(data, original)
 
 
 _opening_forms.register(
@@ -80,3 +84,18 @@ def validate_new_dossier(data: dict[str, Any]) -> dict[str, Any]:
     """The cleaned fields of a new dossier, or :class:`~engine.workflow.errors.FormInvalid`."""
     cleaned = {key: value for key, value in data.items() if value not in ("", None)}
     return _opening_forms.validate(OPEN_DOSSIER.key, cleaned)
+
+
+_opening_forms.register(
+    "dossier.info",
+    EditDossierInfoForm,
+    _l("Edit dossier info"),
+    _l("The general information of the dossier, mostly kept for reporting. A field left empty is cleared."),
+)
+DOSSIER_INFO = _opening_forms.get("dossier.info")
+
+
+def validate_dossier_info(data: dict[str, Any]) -> dict[str, Any]:
+    """The cleaned general information of a dossier, or :class:`~engine.workflow.errors.FormInvalid`."""
+    cleaned = {key: value for key, value in data.items() if value not in ("", None, [])}
+    return _opening_forms.validate(DOSSIER_INFO.key, cleaned)

@@ -118,6 +118,24 @@ def request_source_label(code: str | None) -> str:
     return str(dict(SOURCES).get(code or "", code or "—"))
 
 
+def offer_presentation_label(code: str | None) -> str:
+    """How the offer was presented (seed 001 §3.2); the words are in forms/dossier_info.py."""
+    from forms.dossier_info import offer_presentation_label as label
+
+    return label(code)
+
+
+def project_label(code: str | None) -> str:
+    from forms.dossier_info import project_label as label
+
+    return label(code)
+
+
+def projects_label(codes: Any) -> str:
+    """A list of projects, comma-separated, or a dash when there is none."""
+    return ", ".join(project_label(code) for code in codes) if codes else "—"
+
+
 def status_label(code: str | None) -> str:
     return str(STATUSES.get(code or "", code or "—"))
 
@@ -154,6 +172,9 @@ def register_label_filters(app: Any) -> None:
     app.jinja_env.filters["journey_stage"] = journey_stage_label
     app.jinja_env.filters["subtype"] = subtype_label
     app.jinja_env.filters["request_source"] = request_source_label
+    app.jinja_env.filters["offer_presentation"] = offer_presentation_label
+    app.jinja_env.filters["project"] = project_label
+    app.jinja_env.filters["projects"] = projects_label
     app.jinja_env.filters["role"] = role_label
     app.jinja_env.filters["queue"] = queue_label
     app.jinja_env.filters["process_text"] = process_text

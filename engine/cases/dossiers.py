@@ -7,6 +7,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from engine.cases.dossier_info import clean_info
 from engine.cases.models import Dossier, DossierPhase, DossierSubtype, DossierType, NumberSequence
 from engine.cases.subtypes import process_key_for
 from engine.db import utcnow
@@ -84,13 +85,19 @@ def open_dossier(
     description: str | None = None,
     subtype_id: int | None = None,
     source: str | None = None,
+    offer_presentation: str | None = None,
+    main_project: str | None = None,
+    additional_projects: list[str] | None = None,
     follow_up_of: Dossier | None = None,
 ) -> Dossier:
     """Create a dossier and start its process in the same transaction. With ``follow_up_of``, the
     dossier joins that dossier's journey: it points to the journey's first dossier and takes a
-    number derived from it."""
+    number derived from it. The general information (source, offer presentation, projects) is
+    optional; :func:`engine.cases.dossier_info.clean_info` says what is refused."""
     dossier_type = DossierType(dossier_type)
     _check_subtype(session, dossier_type, subtype_id)
+    offer_presentation, main_project, additional = clean_info(offer_presentation, main_project,
+                                                              additional_projects)
     root: Dossier | None = None
     if follow_up_of is not None:
         root = follow_up_of if follow_up_of.journey_id is None else session.get(Dossier, follow_up_of.journey_id)
@@ -101,7 +108,10 @@ def open_dossier(
         subtype_id=subtype_id,
         title=title.strip(),
         description=description,
-        source=source,
+        source=source or None,
+        offer_presentation=offer_presentation,
+        main_project=main_project,
+        additional_projects=additional,
         journey_id=root.id if root else None,
         created_by_id=user_id,
     )

@@ -3,10 +3,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from engine.db import Base, utcnow
+from engine.db import Base, JSONDoc, utcnow
 from engine.workflow.models import ProcessInstance
 
 
@@ -65,6 +65,11 @@ class Dossier(Base):
     title: Mapped[str] = mapped_column(String(255))
     description: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str | None] = mapped_column(String(30))  # source of the request (seed 001 §3.2)
+    # The rest of the general information of §3.2 (code lists in engine/cases/dossier_info.py):
+    # how the offer was presented, the main project and the additional projects (a JSON list).
+    offer_presentation: Mapped[str | None] = mapped_column(String(40))
+    main_project: Mapped[str | None] = mapped_column(String(40))
+    additional_projects: Mapped[list[str]] = mapped_column(JSONDoc, default=list, server_default=text("'[]'"))
     process_instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instances.id"), index=True)
     # The first dossier of a customer journey (the locomotive) has no journey_id; its follow-up
     # dossiers (the wagons) point to it. Contacts, site address and files of the journey are

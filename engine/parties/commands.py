@@ -16,10 +16,12 @@ from engine.db import Base, utcnow
 from engine.parties.enterprise_number import normalise
 from engine.parties.errors import DuplicateOrganisation, InvolvementRefused, PartyInUse
 from engine.parties.models import Contact, InvolvedParty, Organisation
+from engine.places.addresses import AddressNotInRegister, register_address
+from engine.places.models import Address
 from engine.workflow.errors import NotFound
 from engine.workflow.models import AuditEvent
 
-CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "language", "address", "notes")
+CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "language", "address_id", "notes")
 ORGANISATION_FIELDS = ("name", "kind", "enterprise_number", "legal_form", "street", "house_number", "box",
                        "postcode", "municipality", "email", "phone", "notes")
 
@@ -90,22 +92,47 @@ def similar_contacts(session: Session, data: Mapping[str, Any], exclude_id: int 
     ]
 
 
-def create_contact(session: Session, data: Mapping[str, Any], actor_id: int | None) -> Contact:
+def _contact_values(session: Session, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The contact's fields; its address only as the id of a register address. A typed address
+    (``address`` given as text, or text as ``address_id``) or an unknown id raises
+    :class:`AddressNotInRegister`, like the site address; nothing is changed then."""
+    if isinstance(data.get("address"), str) and data["address"].strip():
+        raise AddressNotInRegister("Choose the address in the address register; typed addresses are not accepted.",
+                                   "free_text")
     values = _clean(data, CONTACT_FIELDS)
+    if values.get("address_id") is not None:
+        values["address_id"] = register_address(session, values["address_id"]).id
+    return values
+
+
+def _address_label(session: Session, address_id: int | None) -> str | None:
+    address = session.get(Address, address_id) if address_id is not None else None
+    return address.label if address is not None else None
+
+
+def create_contact(session: Session, data: Mapping[str, Any], actor_id: int | None) -> Contact:
+    """Raises AddressNotInRegister (nothing saved) for an address that is not a register address."""
+    values = _contact_values(session, data)
     contact = Contact(**values, created_by_id=actor_id)
     if contact.first_name is None:
         contact.first_name = ""
     session.add(contact)
     session.flush()
-    audit(session, "contact", contact.id, "contact_created", actor_id, name=contact.name)
+    detail: dict[str, Any] = {"name": contact.name}
+    if contact.address_id is not None:
+        detail.update(address_id=contact.address_id, address=_address_label(session, contact.address_id))
+    audit(session, "contact", contact.id, "contact_created", actor_id, **detail)
     return contact
 
 
 def update_contact(session: Session, contact_id: int, data: Mapping[str, Any], actor_id: int | None) -> Contact:
+    """Raises AddressNotInRegister (nothing changed) for an address that is not a register address."""
     contact = _get(session, Contact, contact_id)
-    values = _clean(data, CONTACT_FIELDS)
+    values = _contact_values(session, data)
     values["first_name"] = values.get("first_name") or ""
     changes = _apply(contact, values)
+    if "address_id" in changes:  # the trail says which addresses, not only their ids
+        changes["address"] = [_address_label(session, address_id) for address_id in changes["address_id"]]
     if changes:
         audit(session, "contact", contact.id, "contact_edited", actor_id, changes=changes)
     return contact

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.db import Base, utcnow
+
+if TYPE_CHECKING:
+    from engine.places.models import Address
 
 
 class OrganisationKind(enum.StrEnum):
@@ -42,11 +46,14 @@ class Contact(Base):
     email: Mapped[str | None] = mapped_column(String(254), index=True)
     phone: Mapped[str | None] = mapped_column(String(50))
     language: Mapped[str | None] = mapped_column(String(5))  # fr / nl / en / de
-    address: Mapped[str | None] = mapped_column(Text)  # free text until addresses (issue 3 part 2)
+    # An address of the register (engine/places), never typed free-hand; kept NULL when the register drops it.
+    address_id: Mapped[int | None] = mapped_column(ForeignKey("addresses.id", ondelete="SET NULL"), index=True)
     notes: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(default=True)  # deactivated: hidden from lists, kept
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    address: Mapped[Address | None] = relationship("Address")
 
     @property
     def name(self) -> str:

@@ -66,7 +66,8 @@ class DossierParties:
 def _involvements(session: Session, dossier_id: int) -> list[InvolvedParty]:
     return list(session.scalars(
         select(InvolvedParty).where(InvolvedParty.dossier_id == dossier_id)
-        .options(selectinload(InvolvedParty.contact), selectinload(InvolvedParty.organisation))
+        .options(selectinload(InvolvedParty.contact).selectinload(Contact.address),
+                 selectinload(InvolvedParty.organisation))
         .order_by(InvolvedParty.is_main.desc(), InvolvedParty.created_at, InvolvedParty.id)
     ))
 

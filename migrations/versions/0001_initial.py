@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 12:28:51.532920
+Create Date: 2026-11-23 12:46:08.695584
 
 """
 from collections.abc import Sequence
@@ -106,15 +106,17 @@ def upgrade() -> None:
     sa.Column('email', sa.String(length=254), nullable=True),
     sa.Column('phone', sa.String(length=50), nullable=True),
     sa.Column('language', sa.String(length=5), nullable=True),
-    sa.Column('address', sa.Text(), nullable=True),
+    sa.Column('address_id', sa.Integer(), nullable=True),
     sa.Column('notes', sa.Text(), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['address_id'], ['addresses.id'], name=op.f('fk_contacts_address_id_addresses'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_contacts_created_by_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_contacts'))
     )
     with op.batch_alter_table('contacts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_contacts_address_id'), ['address_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_contacts_email'), ['email'], unique=False)
         batch_op.create_index(batch_op.f('ix_contacts_last_name'), ['last_name'], unique=False)
 
@@ -253,6 +255,9 @@ def upgrade() -> None:
     sa.Column('title', sa.String(length=255), nullable=False),
     sa.Column('description', sa.Text(), nullable=True),
     sa.Column('source', sa.String(length=30), nullable=True),
+    sa.Column('offer_presentation', sa.String(length=40), nullable=True),
+    sa.Column('main_project', sa.String(length=40), nullable=True),
+    sa.Column('additional_projects', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), server_default=sa.text("'[]'"), nullable=False),
     sa.Column('process_instance_id', sa.Integer(), nullable=True),
     sa.Column('journey_id', sa.Integer(), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
@@ -640,6 +645,7 @@ def downgrade() -> None:
     with op.batch_alter_table('contacts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contacts_last_name'))
         batch_op.drop_index(batch_op.f('ix_contacts_email'))
+        batch_op.drop_index(batch_op.f('ix_contacts_address_id'))
 
     op.drop_table('contacts')
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:

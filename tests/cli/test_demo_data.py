@@ -16,7 +16,7 @@ from engine.cases.works import Works
 from engine.config import Settings
 from engine.db import Database, utcnow
 from engine.parties.models import Contact, InvolvedParty, Organisation
-from engine.places.models import AddressDetails, DossierSite, EpcRecord
+from engine.places.models import Address, AddressDetails, DossierSite, EpcRecord
 from engine.workflow.models import AuditEvent, HumanTask, HumanTaskState, InstanceStatus, ProcessInstance
 from webapp.bootstrap import build_services
 from webapp.cli import BPMN_ROOT, deploy_files
@@ -66,6 +66,11 @@ def test_realistic_demo_set(settings: Settings, db: Database) -> None:
         # parties, places, works
         assert _count(session, Contact) >= 200
         assert _count(session, Contact, Contact.email.like("%@%")) >= 150
+        # contacts' addresses come from the register (the Mechelen sample), never typed
+        with_address = _count(session, Contact, Contact.address_id.is_not(None))
+        assert with_address >= 0.7 * _count(session, Contact)
+        assert _count(session, Contact, Contact.address_id.is_not(None),
+                      ~Contact.address_id.in_(select(Address.id))) == 0
         assert _count(session, Organisation, Organisation.enterprise_number.is_not(None)) >= 10
         assert {"co_ownership_association", "syndic", "contractor"} <= set(
             session.scalars(select(Organisation.kind).distinct()))

@@ -1,8 +1,8 @@
 """The realistic part of the demo: ~320 dossiers of the seven types and their active subtypes,
 each driven a random number of steps through its real process with valid form answers (so phases,
 phase history, human tasks and audit trails are real), ~30 % of them follow-ups in a customer
-journey, with contacts, organisations, involved parties, site addresses from the register sample,
-address details, EPC records and works.
+journey, with contacts, organisations, involved parties, site addresses and contacts' addresses from
+the register sample (never typed), address details, EPC records and works.
 
 Deterministic (``random.Random(SEED)``), idempotent (the ``number_sequences`` row
 :data:`MARKER` says the set is loaded; a second run adds nothing) and fast: one transaction per
@@ -302,8 +302,11 @@ def build_pools(services: Services, rng: random.Random, users: dict[str, User], 
         addresses = [(a.id, a.street, a.house_number, a.box_number) for a in session.scalars(
             select(Address).where(Address.municipality == "Mechelen").order_by(Address.id))]
         contact_ids = []
+        homes = random.Random(SEED + 1)  # own sequence: the rest of the demo stays as it was
         for _ in range(contacts):
-            person = names.person(rng)
+            person: dict[str, Any] = dict(names.person(rng))
+            if addresses and homes.random() < 0.85:  # a register address, never typed
+                person["address_id"] = homes.choice(addresses)[0]
             contact_ids.append(create_contact(session, person, caseworker.id).id)
         subtypes = {(s.type, s.code): s.id for s in session.scalars(select(DossierSubtype))}
         rmp_records = inspect(session.connection()).has_table("rmp_records")

@@ -16,7 +16,14 @@ from engine.access.models import User
 from engine.workflow.models import AuditEvent, HumanTask
 from forms.readable import ReadableValue, readable_values
 from forms.registry import FormRegistry
-from webapp.labels import phase_label, process_text
+from webapp.labels import (
+    offer_presentation_label,
+    phase_label,
+    process_text,
+    project_label,
+    projects_label,
+    request_source_label,
+)
 
 PAGE_SIZE = 50
 
@@ -92,6 +99,7 @@ def _describe(event: AuditEvent, names: _Names) -> str:
         "timer_fired": lambda: _("A deadline was reached"),
         "message_received": lambda: _("Message “%(message)s” received", message=d.get("message", "?")),
         "service_call_done": lambda: _("Automatic step “%(operator)s” done", operator=d.get("operator", "?")),
+        "dossier_info_changed": lambda: _dossier_info_text(d),
         "dossier_deactivated": lambda: _("Dossier deactivated: hidden from the lists"),
         "dossier_reactivated": lambda: _("Dossier active again"),
         "party_added": lambda: _("%(name)s is involved in the dossier", name=d.get("name", "?")),
@@ -115,6 +123,34 @@ def _describe(event: AuditEvent, names: _Names) -> str:
     }
     describe = texts.get(kind)
     return describe() if describe else kind.replace("_", " ").capitalize()
+
+
+# the fields of the "Edit dossier info" page: label, words for a value
+_INFO_FIELDS: dict[str, tuple[Callable[[], str], Callable[[Any], str]]] = {
+    "source": (lambda: _("Source of the request"), request_source_label),
+    "offer_presentation": (lambda: _("Offer presentation"), offer_presentation_label),
+    "main_project": (lambda: _("Main project"), project_label),
+    "additional_projects": (lambda: _("Additional projects"), projects_label),
+}
+
+
+def _dossier_info_text(detail: dict[str, Any]) -> str:
+    """``Dossier info changed: Main project: — → CondoReno; …`` (old → new, in the reader's words)."""
+    parts = []
+    changes = detail.get("changes") or {}
+    # in the order of the page (PostgreSQL's JSONB does not keep the order of the keys)
+    for name in [*(n for n in _INFO_FIELDS if n in changes), *(n for n in changes if n not in _INFO_FIELDS)]:
+        change = changes[name]
+        old, new = change if isinstance(change, list | tuple) and len(change) == 2 else (None, change)
+        if name in _INFO_FIELDS:
+            label, words = _INFO_FIELDS[name]
+            field_label, old_text, new_text = label(), words(old), words(new)
+        else:
+            field_label, old_text, new_text = name, str(old), str(new)
+        parts.append(_("%(field)s: %(old)s → %(new)s", field=field_label, old=old_text, new=new_text))
+    if not parts:
+        return _("Dossier info changed")
+    return _("Dossier info changed: %(changes)s", changes="; ".join(parts))
 
 
 def _details(event: AuditEvent, forms: FormRegistry) -> list[ReadableValue]:

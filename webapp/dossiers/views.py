@@ -1,5 +1,6 @@
 """Dossier pages: the list with its filters, opening a dossier of any type (alone or as a
-follow-up in a customer journey), the dossier page, deactivation and deletion."""
+follow-up in a customer journey), the dossier page, its general information (seed 001 §3.2),
+deactivation and deletion."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.access.models import Role
+from engine.cases.dossier_info import DossierInfoRefused, change_dossier_info
 from engine.cases.dossiers import DossierRefused, delete_dossier, open_dossier, set_dossier_active
 from engine.cases.models import Dossier, DossierType
 from engine.cases.phases import phase_steps
@@ -21,12 +23,14 @@ from engine.cases.subtypes import subtypes
 from engine.workflow.errors import FormInvalid, NotFound
 from engine.workflow.models import InstanceStatus
 from forms.dossier_opening import (
+    DOSSIER_INFO,
     OPEN_DOSSIER,
     OPEN_INFORMATION_DOSSIER,
+    validate_dossier_info,
     validate_new_dossier,
     validate_opening,
 )
-from forms.html_input import errors_by_field, schema_input, submitted_values
+from forms.html_input import display_values, errors_by_field, schema_input, submitted_values
 from forms.registry import FieldSpec
 from integrations.documents.store import DiskStore
 from integrations.documents.upload import delete_all as delete_all_files
@@ -194,12 +198,17 @@ def _opening(journey_of: Dossier | None) -> Any:
         follow_up_of = session.get(Dossier, journey_id) if journey_id else None
         return open_dossier(session, services().engine, dossier_type, data["title"], user_id=user_id,
                             description=data.get("description"), subtype_id=subtype_id,
-                            source=data.get("source"), follow_up_of=follow_up_of)
+                            source=data.get("source"), offer_presentation=data.get("offer_presentation"),
+                            main_project=data.get("main_project"),
+                            additional_projects=data.get("additional_projects"), follow_up_of=follow_up_of)
 
     try:
         dossier = _open_with_retries(opener)
     except NotFound:
         return render(values, problem=_not_deployed(dossier_type.value), status=503)
+    except DossierInfoRefused as exc:
+        return render(values, {exc.field: [_("Choose one of the proposed values.")]},
+                      _("Some fields need your attention; nothing was saved yet."), 422)
     except DossierRefused:
         return render(values, {"subtype_id": [_("Choose an active subtype of the chosen dossier type.")]},
                       _("Some fields need your attention; nothing was saved yet."), 422)
@@ -260,6 +269,43 @@ def show(dossier_id: int) -> Any:
         trail=dossier_trail(session, dossier.id, services().forms, page=_page_arg()),
         may_delete=current_user.has_role(Role.ADMINISTRATOR),
     )
+
+
+# ----------------------------------------------------------------------------- general information
+
+@bp.route("/<int:dossier_id>/info", methods=["GET", "POST"])
+@require_roles(*CASE_HANDLERS)
+def edit_info(dossier_id: int) -> Any:
+    """Source of the request, offer presentation, main and additional projects (seed 001 §3.2)."""
+    dossier = _dossier_or_404(dossier_id)
+
+    def render(values: dict[str, Any], errors: dict[str, list[str]] | None = None, problem: str | None = None,
+               status: int = 200) -> Any:
+        return render_template("dossiers/info.html", definition=DOSSIER_INFO, fields=DOSSIER_INFO.fields(),
+                               values=values, errors=errors or {}, problem=problem, dossier=dossier), status
+
+    if request.method == "GET":
+        return render(display_values(DOSSIER_INFO, {
+            "source": dossier.source, "offer_presentation": dossier.offer_presentation,
+            "main_project": dossier.main_project, "additional_projects": list(dossier.additional_projects or []),
+        }))
+    values = submitted_values(DOSSIER_INFO, request.form)
+    try:
+        data = validate_dossier_info(schema_input(DOSSIER_INFO, request.form))
+    except FormInvalid as exc:
+        return render(values, errors_by_field(DOSSIER_INFO, exc.errors),
+                      _("Some fields need your attention; nothing was saved yet."), 422)
+    user_id = current_user.id
+    try:
+        changes = run_command(lambda session: change_dossier_info(
+            session, dossier_id, source=data.get("source"), offer_presentation=data.get("offer_presentation"),
+            main_project=data.get("main_project"), additional_projects=data.get("additional_projects"),
+            user_id=user_id))
+    except DossierInfoRefused as exc:
+        return render(values, {exc.field: [_("Choose one of the proposed values.")]},
+                      _("Some fields need your attention; nothing was saved yet."), 422)
+    flash(_("The dossier information is saved.") if changes else _("Nothing changed."), "success")
+    return redirect(url_for("dossiers.show", dossier_id=dossier_id))
 
 
 @bp.post("/<int:dossier_id>/deactivate")

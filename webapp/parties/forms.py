@@ -23,7 +23,6 @@ class ContactForm(FormSchema):
     phone = fields.String(validate=validate.Length(max=50), metadata=field(_l("Phone")))
     language = fields.String(validate=validate.OneOf([c for c, _label in language_choices()]),
                              metadata=field(_l("Language"), choices_provider=language_choices))
-    address = fields.String(validate=_long, metadata=field(_l("Address"), widget="textarea"))
     notes = fields.String(validate=_long, metadata=field(_l("Notes"), widget="textarea"))
 
 

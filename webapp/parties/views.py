@@ -19,6 +19,8 @@ from engine.parties.enterprise_number import EnterpriseNumberError, format_numbe
 from engine.parties.errors import DuplicateOrganisation, InvolvementRefused, PartyInUse
 from engine.parties.models import Contact, Organisation
 from engine.parties.queries import dossiers_of_party, search_contacts, search_organisations
+from engine.places.addresses import AddressNotInRegister, register_address
+from engine.places.models import Address
 from engine.workflow.errors import FormInvalid, NotFound
 from engine.workflow.models import AuditEvent
 from forms.html_input import display_values, errors_by_field, schema_input, submitted_values
@@ -28,6 +30,7 @@ from webapp.auth import BACK_OFFICE, CASE_HANDLERS, check_roles, require_roles, 
 from webapp.context import db_session, services
 from webapp.parties.forms import CONTACT_FORM, ORGANISATION_FORM, validate_party
 from webapp.parties.labels import INVOLVEMENT_REFUSALS, enterprise_number_message, register_party_filters
+from webapp.places.views import not_in_register_message, search_results, search_state
 from webapp.transactions import run_command
 
 bp = Blueprint("parties", __name__)
@@ -99,9 +102,54 @@ def show(plural: str, record_id: int) -> Any:
     return render_template("parties/show.html", kind=kind, record=record, dossiers=dossiers, history=history)
 
 
+# -- a contact's address: a register address, chosen with the register search of webapp/places --
+
+def _address_context(record: Any) -> dict[str, Any]:
+    """The address part of the contact form: the address chosen (the record's, or the one sent),
+    the register search steps and what they found. Without JavaScript a search re-sends the whole
+    form (nothing is saved then) so what was typed in the other fields stays."""
+    session = db_session()
+    if request.method == "POST":
+        chosen = (request.form.get("address_id") or "").strip()
+    else:
+        chosen = str(record.address_id) if record is not None and record.address_id else ""
+    current = session.get(Address, int(chosen)) if chosen.isdigit() and 0 < int(chosen) < 2**31 else None
+    state = search_state()
+    results = search_results(session, **state)
+    found = [a for a in results["addresses"] if current is None or a.id != current.id]
+    if _address_search_requested() and len(results["addresses"]) == 1:
+        chosen = str(results["addresses"][0].id)
+    return {"address_current": current, "address_chosen": chosen if current or found else "",
+            "address_state": state, "address_results": results, "address_found": found}
+
+
+def _address_search_requested() -> bool:
+    return request.method == "POST" and ("address_search" in request.form or "street_choice" in request.form)
+
+
+def _submitted_address() -> dict[str, Any]:
+    """The address sent with the contact form, checked against the register (AddressNotInRegister);
+    ``address`` is what a typed address would arrive as: it is refused, never saved."""
+    typed = (request.form.get("address") or "").strip()
+    chosen = (request.form.get("address_id") or "").strip()
+    if typed:
+        raise AddressNotInRegister("typed address", "free_text")
+    if chosen:
+        register_address(db_session(), chosen)
+    return {"address_id": chosen or None}
+
+
+def _address_refused(kind: Kind, exc: AddressNotInRegister, record: Any = None) -> Any:
+    message = not_in_register_message(exc)
+    return _render_form(kind, submitted_values(kind.form, request.form), record=record,
+                        errors={"address_id": [message]}, problem=message, status=422)
+
+
 def _render_form(kind: Kind, values: dict[str, Any], *, record: Any = None, errors: dict[str, list[str]] | None = None,
                  problem: str | None = None, similar: list[Contact] | None = None, status: int = 200,
                  context: dict[str, Any] | None = None) -> Any:
+    if kind.key == "contact":
+        context = {**_address_context(record), **(context or {})}
     return render_template("parties/form.html", kind=kind, record=record, fields=kind.form.fields(),
                            values=values, errors=errors or {}, problem=problem, similar=similar or [],
                            dossier_id=request.values.get("dossier", type=int), role=request.values.get("role", ""),
@@ -148,18 +196,27 @@ def new(plural: str) -> Any:
     kind = _kind(plural)
     if request.method == "GET":
         return _render_form(kind, {})
+    if kind.key == "contact" and _address_search_requested():
+        return _render_form(kind, submitted_values(kind.form, request.form))
     try:
         data = validate_party(kind.form, schema_input(kind.form, request.form))
     except FormInvalid as exc:
         return _invalid(kind, exc)
     user_id = current_user.id
     if kind.key == "contact":
+        try:
+            data.update(_submitted_address())
+        except AddressNotInRegister as exc:
+            return _address_refused(kind, exc)
         similar = commands.similar_contacts(db_session(), data)
         if similar and request.form.get("confirm") != "1":
             return _render_form(kind, submitted_values(kind.form, request.form), similar=similar, status=409,
                                 problem=_("A contact with this name and e-mail or phone exists already. "
                                           "Open it, or confirm that this is another person."))
-        contact = run_command(lambda s: commands.create_contact(s, data, user_id))
+        try:
+            contact = run_command(lambda s: commands.create_contact(s, data, user_id))
+        except AddressNotInRegister as exc:  # removed from the register meanwhile
+            return _address_refused(kind, exc)
         return _after_create(kind, contact.id, contact.name)
     try:
         organisation = run_command(lambda s: commands.create_organisation(s, data, user_id))
@@ -178,10 +235,16 @@ def edit(plural: str, record_id: int) -> Any:
         if values.get("enterprise_number"):
             values["enterprise_number"] = format_number(values["enterprise_number"])
         return _render_form(kind, values, record=record)
+    if kind.key == "contact" and _address_search_requested():
+        return _render_form(kind, submitted_values(kind.form, request.form), record=record)
     try:
         data = validate_party(kind.form, schema_input(kind.form, request.form))
+        if kind.key == "contact":
+            data.update(_submitted_address())  # no address chosen: the contact has none
     except FormInvalid as exc:
         return _invalid(kind, exc, record)
+    except AddressNotInRegister as exc:
+        return _address_refused(kind, exc, record)
     for spec in kind.form.fields():  # an emptied field clears the value
         data.setdefault(spec.name, None)
     user_id = current_user.id
@@ -190,6 +253,8 @@ def edit(plural: str, record_id: int) -> Any:
         run_command(lambda s: update(s, record_id, data, user_id))
     except DuplicateOrganisation as exc:
         return _duplicate(kind, exc, record)
+    except AddressNotInRegister as exc:
+        return _address_refused(kind, exc, record)
     flash(_("%(name)s is saved.", name=data.get("name") or record.name), "success")
     return redirect(url_for("parties.show", plural=plural, record_id=record_id))
 

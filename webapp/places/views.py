@@ -78,8 +78,22 @@ register_section(Section(key="address", label=_l("Address"), template="places/ad
 # --------------------------------------------------------------------------- register search
 
 
-def _search_state() -> dict[str, str]:
-    return {name: (request.values.get(name) or "").strip()[:200] for name in ("postcode", "street", "house_number")}
+def not_in_register_message(exc: register.AddressNotInRegister) -> str:
+    """What a person is told when an address that is not a register address was sent (every form
+    that takes an address: site address, contacts)."""
+    if exc.reason == "unknown":
+        return _("This address is not in the address register. Search for it and pick it in the list.")
+    return _("Addresses are never typed: search for the address in the register and pick it in the list.")
+
+
+def search_state() -> dict[str, str]:
+    """The search steps sent by the partial templates/places/_register_search.html (a street
+    picked among the proposed ones arrives as ``street_choice``)."""
+    state = {name: (request.values.get(name) or "").strip()[:200] for name in ("postcode", "street", "house_number")}
+    choice = (request.values.get("street_choice") or "").strip()[:200]
+    if choice:
+        state["street"] = choice
+    return state
 
 
 def search_results(session: Session, postcode: str, street: str, house_number: str) -> dict[str, Any]:
@@ -104,7 +118,7 @@ def search_results(session: Session, postcode: str, street: str, house_number: s
 @require_roles(*CASE_HANDLERS)
 def search(dossier_id: int) -> Any:
     dossier = _dossier(dossier_id)
-    state = _search_state()
+    state = search_state()
     session = db_session()
     return render_template("places/search.html", dossier=dossier, state=state,
                            current=register.site_address(session, dossier),
@@ -122,10 +136,8 @@ def set_address(dossier_id: int) -> Any:
             assert dossier is not None
             address = register.set_site_address(session, dossier, request.form.get("address_id"), user_id=user_id)
     except register.AddressNotInRegister as exc:
-        message = (_("This address is not in the address register. Search for it and pick it in the list.")
-                   if exc.reason == "unknown" else
-                   _("Addresses are never typed: search for the address in the register and pick it in the list."))
-        state = _search_state()
+        message = not_in_register_message(exc)
+        state = search_state()
         session = db_session()
         dossier = _dossier(dossier_id)
         return render_template("places/search.html", dossier=dossier, state=state, problem=message,

@@ -238,3 +238,68 @@ def test_merge_points_other_areas_references_at_the_survivor(db):
             conn.execute(table.delete())
         table.drop(db.engine)
         Base.metadata.remove(table)
+
+
+# -- a contact's address: only a register address ------------------------------------------------
+
+def _register_address(db, street="Bruul", number="13"):
+    from engine.places.models import Address
+
+    with db.transaction() as s:
+        address = Address(register_id=f"test-{street}-{number}", postcode="2800", municipality="Mechelen",
+                          street=street, house_number=number)
+        s.add(address)
+        s.flush()
+        return address.id
+
+
+@pytest.mark.parametrize("data, reason", [
+    ({"address_id": "Bruul 13, 2800 Mechelen"}, "free_text"),
+    ({"address": "Bruul 13, 2800 Mechelen"}, "free_text"),
+    ({"address_id": "999999"}, "unknown"),
+    ({"address_id": 2**40}, "unknown"),
+])
+def test_a_contact_address_that_is_not_in_the_register_is_refused(db, data, reason):
+    from engine.places.addresses import AddressNotInRegister
+
+    with pytest.raises(AddressNotInRegister) as refused, db.transaction() as s:
+        commands.create_contact(s, {"last_name": "Peeters", **data}, None)
+    assert refused.value.reason == reason
+    contact = _contact(db)
+    with pytest.raises(AddressNotInRegister), db.transaction() as s:
+        commands.update_contact(s, contact.id, {"last_name": "Peeters", **data}, None)
+    with db.transaction() as s:
+        assert s.scalars(select(Contact.last_name)).all() == ["Peeters"]
+        assert s.get(Contact, contact.id).address_id is None
+        assert _kinds(s, "contact", contact.id) == ["contact_created"]
+
+
+def test_a_contact_gets_a_register_address_audited_and_kept_null_when_the_register_drops_it(db):
+    from engine.places.models import Address
+
+    bruul, veemarkt = _register_address(db), _register_address(db, "Veemarkt", "1")
+    contact = _contact(db, address_id=str(bruul))
+    with db.transaction() as s:
+        assert s.get(Contact, contact.id).address.label == "Bruul 13, 2800 Mechelen"
+        created = s.scalar(select(AuditEvent).where(AuditEvent.kind == "contact_created"))
+        assert (created.detail["address_id"], created.detail["address"]) == (bruul, "Bruul 13, 2800 Mechelen")
+        commands.update_contact(s, contact.id, {"last_name": "Peeters", "address_id": veemarkt}, None)
+    with db.transaction() as s:
+        edit = s.scalar(select(AuditEvent).where(AuditEvent.kind == "contact_edited"))
+        assert edit.detail["changes"]["address_id"] == [bruul, veemarkt]
+        assert edit.detail["changes"]["address"] == ["Bruul 13, 2800 Mechelen", "Veemarkt 1, 2800 Mechelen"]
+        commands.update_contact(s, contact.id, {"last_name": "Peeters", "address_id": None}, None)
+        assert s.get(Contact, contact.id).address_id is None
+        commands.update_contact(s, contact.id, {"last_name": "Peeters", "address_id": veemarkt}, None)
+    with db.transaction() as s:  # ON DELETE SET NULL
+        s.delete(s.get(Address, veemarkt))
+    with db.transaction() as s:
+        assert s.get(Contact, contact.id, populate_existing=True).address_id is None
+
+
+def test_duplicates_are_found_whatever_the_address(db):
+    address_id = _register_address(db)
+    existing = _contact(db, email="an@example.be", address_id=address_id)
+    with db.transaction() as s:
+        similar = commands.similar_contacts(s, {"first_name": "An", "last_name": "Peeters", "email": "an@example.be"})
+        assert [c.id for c in similar] == [existing.id]

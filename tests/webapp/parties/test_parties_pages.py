@@ -274,3 +274,110 @@ def test_the_dossier_history_tells_who_was_involved(signed_in, db):
     signed_in.post(f"/dossiers/{dossier.id}/parties", data={"contact_id": contact.id, "role": "tenant"})
     page = page_text(signed_in.get(f"/dossiers/{dossier.id}"))
     assert "An Peeters is involved in the dossier" in page and "Main contact: An Peeters" not in page
+
+
+# -- a contact's address: chosen in the address register ----------------------------------------
+
+def _register(db: Database) -> None:
+    from integrations.addresses.importer import SAMPLE, import_file
+
+    with db.transaction() as session:
+        import_file(session, SAMPLE)
+
+
+def _address_id(db: Database, street: str, number: str, box: str | None = None) -> int:
+    from engine.places.models import Address
+
+    with db.transaction() as session:
+        return session.scalar(select(Address.id).where(Address.street == street, Address.house_number == number,
+                                                       Address.box_number.is_(None) if box is None
+                                                       else Address.box_number == box))
+
+
+def test_the_contact_form_searches_the_register_without_javascript(signed_in, db):
+    _register(db)
+    form = signed_in.get("/contacts/new").get_data(as_text=True)
+    assert "data-address-search" in form and 'name="postcode"' in form and "address-search.js" in form
+    assert 'name="address"' not in form  # no free-text address any more
+    typed = {"first_name": "An", "last_name": "Peeters", "email": "an@example.be"}
+    step = signed_in.post("/contacts/new", data={**typed, "postcode": "2800", "street": "b", "address_search": "1"})
+    assert step.status_code == 200 and 'name="street_choice" value="Bruul"' in step.get_data(as_text=True)
+    assert 'value="an@example.be"' in step.get_data(as_text=True)  # what was typed stays
+    step = signed_in.post("/contacts/new", data={**typed, "postcode": "2800", "street_choice": "Bruul",
+                                                 "house_number": "13"})
+    html = step.get_data(as_text=True)
+    assert html.count('name="address_id"') == 10  # "no address" + the 9 addresses of Bruul 13
+    assert "Bruul 13 bus 302, 2800 Mechelen" in page_text(step)
+    with db.transaction() as s:
+        assert s.scalars(select(Contact)).all() == []  # searching saves nothing
+
+
+def test_a_valid_register_address_is_saved_and_shown(signed_in, db):
+    _register(db)
+    address_id = _address_id(db, "Bruul", "13", "302")
+    response = signed_in.post("/contacts/new", data={"first_name": "An", "last_name": "Peeters",
+                                                     "address_id": str(address_id)})
+    assert response.status_code == 302
+    with db.transaction() as s:
+        contact = s.scalars(select(Contact)).one()
+        assert contact.address_id == address_id
+        created = s.scalar(select(AuditEvent).where(AuditEvent.kind == "contact_created"))
+        assert created.detail["address"] == "Bruul 13 bus 302, 2800 Mechelen"
+    assert "Bruul 13 bus 302, 2800 Mechelen" in page_text(signed_in.get(f"/contacts/{contact.id}"))
+    edit = signed_in.get(f"/contacts/{contact.id}/edit").get_data(as_text=True)
+    assert f'name="address_id" value="{address_id}" checked' in edit
+    dossier = make_dossier(db)
+    signed_in.post(f"/dossiers/{dossier.id}/parties", data={"contact_id": contact.id, "role": "owner_occupant"})
+    assert "Bruul 13 bus 302, 2800 Mechelen" in page_text(signed_in.get(f"/dossiers/{dossier.id}?tab=contacts"))
+    # changed, then removed: audited
+    other = _address_id(db, "Bruul", "13")
+    assert signed_in.post(f"/contacts/{contact.id}/edit", data={"first_name": "An", "last_name": "Peeters",
+                                                                "address_id": str(other)}).status_code == 302
+    assert signed_in.post(f"/contacts/{contact.id}/edit", data={"first_name": "An", "last_name": "Peeters",
+                                                                "address_id": ""}).status_code == 302
+    with db.transaction() as s:
+        assert s.get(Contact, contact.id).address_id is None
+        edits = s.scalars(select(AuditEvent).where(AuditEvent.kind == "contact_edited")
+                          .order_by(AuditEvent.id)).all()
+        assert [e.detail["changes"]["address_id"] for e in edits] == [[address_id, other], [other, None]]
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"address_id": "Bruul 13, 2800 Mechelen"}, "Addresses are never typed: search for the address in the register"),
+    ({"address": "Bruul 13, 2800 Mechelen"}, "Addresses are never typed: search for the address in the register"),
+    ({"address_id": "987654"}, "This address is not in the address register. Search for it and pick it in the list."),
+])
+def test_a_typed_address_or_an_unknown_id_is_refused_with_the_site_address_message(signed_in, db, data, message):
+    _register(db)
+    response = signed_in.post("/contacts/new", data={"first_name": "An", "last_name": "Peeters", **data})
+    assert response.status_code == 422
+    assert message in page_text(response)
+    assert 'value="Peeters"' in response.get_data(as_text=True)
+    with db.transaction() as s:
+        assert s.scalars(select(Contact)).all() == []
+    contact = make_contact(db)
+    response = signed_in.post(f"/contacts/{contact.id}/edit", data={"first_name": "An", "last_name": "Peeters-X",
+                                                                   **data})
+    assert response.status_code == 422 and message in page_text(response)
+    with db.transaction() as s:
+        assert (s.get(Contact, contact.id).last_name, s.get(Contact, contact.id).address_id) == ("Peeters", None)
+
+
+def test_the_refusal_is_in_the_readers_language(client, make_user, db):
+    login(client, make_user(Role.CASE_WORKER, locale="nl"))
+    response = client.post("/contacts/new", data={"last_name": "Peeters", "address_id": "Bruul 13"})
+    assert response.status_code == 422
+    assert "Addresses are never typed" not in page_text(response)
+
+
+def test_a_similar_contact_is_still_flagged_with_an_address(signed_in, db):
+    _register(db)
+    address_id = _address_id(db, "Bruul", "13")
+    existing = make_contact(db, email="an@example.be")
+    data = {"first_name": "An", "last_name": "Peeters", "email": "an@example.be", "address_id": str(address_id)}
+    response = signed_in.post("/contacts/new", data=data)
+    assert response.status_code == 409 and f'href="/contacts/{existing.id}"' in response.get_data(as_text=True)
+    assert f'name="address_id" value="{address_id}" checked' in response.get_data(as_text=True)
+    assert signed_in.post("/contacts/new", data={**data, "confirm": "1"}).status_code == 302
+    with db.transaction() as s:
+        assert sorted(c.address_id or 0 for c in s.scalars(select(Contact))) == [0, address_id]

@@ -1,6 +1,7 @@
 // Progressive enhancement of the address register search: the municipality appears as soon as a
 // postcode is typed, and the street list offers the streets of that postcode as letters are
-// typed. Without this script the same steps happen when the form is sent.
+// typed. Without this script the same steps happen when the form is sent. Used wherever the
+// partial templates/places/_register_search.html is (any element with data-address-search).
 (function () {
   "use strict";
   function debounce(fn, ms) {
@@ -14,10 +15,10 @@
       .catch(function () { /* the form still works when sent */ });
   }
   function enhance(form) {
-    var postcode = form.querySelector("#postcode");
-    var street = form.querySelector("#street");
-    var municipality = form.querySelector("#municipality");
-    var streets = form.querySelector("#street-names");
+    var postcode = form.querySelector("[data-register=postcode]");
+    var street = form.querySelector("[data-register=street]");
+    var municipality = form.querySelector("[data-register=municipality]");
+    var streets = form.querySelector("[data-register=street-names]");
     if (!postcode || !street || !municipality || !streets || !window.fetch) { return; }
     var label = municipality.getAttribute("data-label") || "";
     postcode.addEventListener("input", debounce(function () {
@@ -41,6 +42,6 @@
       });
     }, 200));
   }
-  function start() { document.querySelectorAll("form#address-search").forEach(enhance); }
+  function start() { document.querySelectorAll("[data-address-search]").forEach(enhance); }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
 })();
