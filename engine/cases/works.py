@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from engine.cases.models import Dossier
 from engine.db import Base, utcnow
+from engine.workflow.errors import FormInvalid
 from engine.workflow.models import AuditEvent
 
 # The predefined list of works (seed 001 §5.4.3 and part 6: "la liste prédéfinie des travaux").
@@ -83,8 +84,8 @@ class Works(Base):
     quote_requested_on: Mapped[dt.date | None] = mapped_column(Date)
     quote_received_on: Mapped[dt.date | None] = mapped_column(Date)
     quote_amount: Mapped[Decimal | None] = mapped_column(MONEY)
-    # An organisation of kind "contractor" (engine/parties); a plain id until that table exists.
-    contractor_id: Mapped[int | None] = mapped_column(index=True)
+    # An organisation of kind "contractor" (engine/parties); deleting it leaves the works without one.
+    contractor_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"), index=True)
     premium_conform: Mapped[str] = mapped_column(String(10), default=PremiumConformity.UNKNOWN.value)
     # Renovation master plan.
     rmp_advised: Mapped[bool] = mapped_column(default=False)
@@ -174,10 +175,24 @@ def _apply(works: Works, data: Mapping[str, Any]) -> dict[str, list[Any]]:
     return changes
 
 
+def _check_contractor(session: Session, data: Mapping[str, Any]) -> None:
+    """The contractor must be an organisation of kind contractor (a form only offers those; a
+    hand-made request could send any id)."""
+    from engine.parties.models import Organisation
+
+    contractor_id = data.get("contractor_id")
+    if contractor_id is None:
+        return
+    organisation = session.get(Organisation, contractor_id)
+    if organisation is None or organisation.kind != "contractor":
+        raise FormInvalid("works", {"contractor_id": ["Choose a contractor from the list of organisations."]})
+
+
 def add_works(session: Session, dossier: Dossier, data: Mapping[str, Any], *, user_id: int | None) -> Works:
     """A new works record on ``dossier`` (validated ``data``: the fields of :data:`EDITABLE_FIELDS`)."""
     if "work_type" not in data:
         raise ValueError("a works record needs a work_type")
+    _check_contractor(session, data)
     works = Works(dossier_id=dossier.id, created_by_id=user_id, updated_by_id=user_id)
     for name, default in (("building_part", BuildingPart.COMMON.value),
                           ("premium_conform", PremiumConformity.UNKNOWN.value),
@@ -203,6 +218,7 @@ def get_works(session: Session, dossier: Dossier, works_id: int) -> Works:
 def update_works(session: Session, works: Works, data: Mapping[str, Any], *, user_id: int | None) -> dict[str, Any]:
     """Change a works record; returns the changes (nothing is audited when nothing changed)."""
     was_decided = works.investment_decided
+    _check_contractor(session, data)
     changes = _apply(works, data)
     if changes:
         works.updated_by_id = user_id

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 12:46:08.695584
+Create Date: 2026-11-23 12:49:36.320185
 
 """
 from collections.abc import Sequence
@@ -513,6 +513,7 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['contractor_id'], ['organisations.id'], name=op.f('fk_works_contractor_id_organisations'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_works_created_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['dossier_id'], ['dossiers.id'], name=op.f('fk_works_dossier_id_dossiers'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['updated_by_id'], ['users.id'], name=op.f('fk_works_updated_by_id_users'), ondelete='SET NULL'),

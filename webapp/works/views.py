@@ -108,7 +108,11 @@ def new(dossier_id: int) -> Any:
     if refused is not None:
         return refused
     user_id = current_user.id
-    run_command(lambda session: add_works(session, session.get(Dossier, dossier_id), data, user_id=user_id))
+    try:
+        run_command(lambda session: add_works(session, session.get(Dossier, dossier_id), data, user_id=user_id))
+    except FormInvalid as exc:  # e.g. a contractor id that is not a contractor
+        return _render_works_form(dossier, submitted_values(WORKS_FORM, request.form),
+                                  errors_by_field(WORKS_FORM, exc.errors), None, 422)
     flash(_("The works were added."), "success")
     return _back(dossier_id)
 
@@ -138,6 +142,9 @@ def edit(dossier_id: int, works_id: int) -> Any:
         changes = run_command(change)
     except WorksNotFound:
         abort(404)
+    except FormInvalid as exc:
+        return _render_works_form(dossier, submitted_values(WORKS_FORM, request.form),
+                                  errors_by_field(WORKS_FORM, exc.errors), works_id, 422)
     flash(_("The works were saved.") if changes else _("Nothing was changed."), "success")
     return _back(dossier_id)
 

@@ -130,3 +130,25 @@ def test_street_furniture_is_asked_two_months_ahead(signage: bool, asked: dt.dat
     works = Works(work_type="wall_insulation", street_signage_needed=signage, public_lighting_removal_needed=False,
                   street_furniture_requested_on=asked, works_started_on=dt.date(2026, 6, 1))
     assert works.street_furniture_late is late
+
+
+def test_contractor_must_be_a_contractor_organisation(db) -> None:
+    import pytest
+
+    from engine.cases.models import Dossier
+    from engine.cases.works import add_works
+    from engine.parties.models import Organisation
+    from engine.workflow.errors import FormInvalid
+
+    with db.transaction() as session:
+        dossier = Dossier(number="EXE-2026-09999", type="execution", title="Roof")
+        syndic = Organisation(name="Syndic Dubois", kind="syndic")
+        roofer = Organisation(name="Dakwerken Janssens", kind="contractor")
+        session.add_all([dossier, syndic, roofer])
+        session.flush()
+        for wrong in (syndic.id, 999_999):
+            with pytest.raises(FormInvalid) as err, session.begin_nested():
+                add_works(session, dossier, {"work_type": "roof_insulation", "contractor_id": wrong}, user_id=None)
+            assert "contractor_id" in err.value.errors
+        works = add_works(session, dossier, {"work_type": "roof_insulation", "contractor_id": roofer.id}, user_id=None)
+        assert works.contractor_id == roofer.id
