@@ -9,6 +9,7 @@ thread, all on the configured broker, the embedded SQLite one by default; Ctrl-C
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import signal
 import socket
 import threading
@@ -357,6 +358,7 @@ def serve(app: Flask, services: Services, *, host: str = "127.0.0.1", port: int 
 
     settings = services.settings
     settings.instance_path.mkdir(parents=True, exist_ok=True)
+    gc.freeze()  # start-up objects stay for the process's life: no full GC passes over them
     web = _WebServer(app, host, port)
     beat = EmbeddedService(celery, thread=True,
                            schedule_filename=str(settings.instance_path / "celerybeat-schedule"))
