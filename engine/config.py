@@ -57,6 +57,16 @@ class Settings:
     files_path: Path | None = None  # file store; None: <instance>/files
     upload_max_mb: float = 25.0
     upload_extensions: str = UPLOAD_EXTENSIONS
+    # Directory sign-in (LDAP); off while ldap_url is empty. See the README's settings table.
+    ldap_url: str = ""
+    ldap_base_dn: str = ""  # where user entries are searched
+    ldap_user_filter: str = "(mail={login})"  # {login}: what was typed in the e-mail field, escaped
+    ldap_bind_dn: str = ""  # service account for searching; empty: anonymous search
+    ldap_bind_password: str = field(default="", repr=False)
+    ldap_group_base: str = ""  # groupOfNames with member=<user dn> searched here; empty: memberOf only
+    ldap_role_groups: str = ""  # "group=role;group=role", group a DN or a cn
+    ldap_timeout_s: float = 5.0
+    ldap_local_accounts: bool = True  # local accounts are tried when the directory does not know the user
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -77,6 +87,15 @@ class Settings:
             files_path=Path(_env("FILES_PATH", str(instance / "files"))),
             upload_max_mb=float(_env("UPLOAD_MAX_MB", "25")),
             upload_extensions=_env("UPLOAD_EXTENSIONS", UPLOAD_EXTENSIONS),
+            ldap_url=_env("LDAP_URL", ""),
+            ldap_base_dn=_env("LDAP_BASE_DN", ""),
+            ldap_user_filter=_env("LDAP_USER_FILTER", "(mail={login})"),
+            ldap_bind_dn=_env("LDAP_BIND_DN", ""),
+            ldap_bind_password=_env("LDAP_BIND_PASSWORD", ""),
+            ldap_group_base=_env("LDAP_GROUP_BASE", ""),
+            ldap_role_groups=_env("LDAP_ROLE_GROUPS", ""),
+            ldap_timeout_s=float(_env("LDAP_TIMEOUT", "5")),
+            ldap_local_accounts=_flag("LDAP_LOCAL_ACCOUNTS", True),
         )
 
     @property

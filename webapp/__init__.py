@@ -52,12 +52,14 @@ def _register_blueprints(app: Flask, login_rate_limit: str) -> None:
     from webapp.files import bp as files_bp
     from webapp.parties import bp as parties_bp
     from webapp.places import bp as places_bp
+    from webapp.queues import bp as queues_bp
     from webapp.rmp import bp as rmp_bp
     from webapp.works import bp as works_bp
 
     init_auth(app, login_rate_limit)
     app.register_blueprint(home.bp)
     app.register_blueprint(tasks.bp)
+    app.register_blueprint(queues_bp)  # queue pages, items I am working on, queue administration
     app.register_blueprint(dossiers.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(parties_bp)  # contacts, organisations, the dossier tab "Contacts"

@@ -28,6 +28,7 @@ from engine.access.users import create_user
 from engine.cases.dossiers import open_dossier
 from engine.cases.models import Dossier, DossierSubtype, DossierType
 from engine.cases.subtypes import seed_subtypes
+from engine.queues.commands import seed_queues
 from engine.workflow.errors import EngineError, FormInvalid
 from engine.workflow.models import HumanTask, HumanTaskState, ProcessVersion
 from integrations.addresses.importer import SAMPLE as ADDRESS_SAMPLE
@@ -287,6 +288,7 @@ def load_demo_data(services: Services, echo: Echo = click.echo, *, scale: float 
         users = _ensure_users(session)
         caseworker_id = users["caseworker@guichet.local"].id
         seed_subtypes(session)
+        seed_queues(session)
         import_file(session, ADDRESS_SAMPLE)  # the demo address register (idempotent)
         deployed = set(session.scalars(select(ProcessVersion.key).distinct()))
         existing = set(session.scalars(select(Dossier.title).where(

@@ -153,7 +153,26 @@ def queue_label(code: str | None) -> str:
     queue reads as the role; an unknown queue keeps the name drawn in the diagram."""
     if not code:
         return "—"
-    return str(QUEUES.get(code) or ROLES.get(code) or code)
+    configured = _configured_queue_name(code)
+    return configured or str(QUEUES.get(code) or ROLES.get(code) or code)
+
+
+def _configured_queue_name(code: str) -> str | None:
+    """The name an administrator gave the queue (engine/queues), in the reader's language."""
+    from flask import g, has_request_context
+    from flask_babel import get_locale
+    from sqlalchemy import select
+
+    from engine.queues.models import Queue
+    from webapp.context import db_session
+
+    if not has_request_context():
+        return None
+    if "queue_names" not in g:  # one query per request, however many tasks a page lists
+        locale = get_locale()
+        language = locale.language if locale else "fr"
+        g.queue_names = {q.code: q.name(language) for q in db_session().scalars(select(Queue))}
+    return g.queue_names.get(code)
 
 
 def role_label(code: str | None) -> str:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 12:49:36.320185
+Create Date: 2026-11-23 13:06:04.038443
 
 """
 from collections.abc import Sequence
@@ -183,6 +183,22 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_process_versions_checksum'), ['checksum'], unique=False)
         batch_op.create_index(batch_op.f('ix_process_versions_key'), ['key'], unique=False)
 
+    op.create_table('queues',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=100), nullable=False),
+    sa.Column('name_fr', sa.String(length=200), nullable=False),
+    sa.Column('name_nl', sa.String(length=200), nullable=False),
+    sa.Column('name_en', sa.String(length=200), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('rules', sa.Text(), nullable=False),
+    sa.Column('responsible_id', sa.Integer(), nullable=True),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['responsible_id'], ['users.id'], name=op.f('fk_queues_responsible_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_queues')),
+    sa.UniqueConstraint('code', name=op.f('uq_queues_code'))
+    )
     op.create_table('address_details',
     sa.Column('address_id', sa.Integer(), nullable=False),
     sa.Column('parcel_number', sa.String(length=50), nullable=True),
@@ -229,6 +245,16 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_process_instances_process_version_id'), ['process_version_id'], unique=False)
         batch_op.create_index('ix_process_instances_status', ['status'], unique=False)
         batch_op.create_index('ix_process_instances_subject', ['subject_type', 'subject_id'], unique=False)
+
+    op.create_table('queue_members',
+    sa.Column('queue_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['queue_id'], ['queues.id'], name=op.f('fk_queue_members_queue_id_queues'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_queue_members_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('queue_id', 'user_id', name=op.f('pk_queue_members'))
+    )
+    with op.batch_alter_table('queue_members', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_queue_members_user_id'), ['user_id'], unique=False)
 
     op.create_table('audit_events',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -621,6 +647,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_audit_events_instance_id'))
 
     op.drop_table('audit_events')
+    with op.batch_alter_table('queue_members', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_queue_members_user_id'))
+
+    op.drop_table('queue_members')
     with op.batch_alter_table('process_instances', schema=None) as batch_op:
         batch_op.drop_index('ix_process_instances_subject')
         batch_op.drop_index('ix_process_instances_status')
@@ -630,6 +660,7 @@ def downgrade() -> None:
 
     op.drop_table('process_instances')
     op.drop_table('address_details')
+    op.drop_table('queues')
     with op.batch_alter_table('process_versions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_process_versions_key'))
         batch_op.drop_index(batch_op.f('ix_process_versions_checksum'))

@@ -10,7 +10,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from engine.access.models import User
 from engine.access.users import authenticate
+from integrations.directory import LoginRefused, Refusal, sign_in
 from webapp.auth.blueprint import bp
+from webapp.auth.directory import directory_login
 from webapp.auth.identity import SignedInUser
 from webapp.i18n import LANGUAGES, SESSION_KEY
 from webapp.navigation import safe_next_url
@@ -27,10 +29,14 @@ def login() -> Any:
     email = request.form.get("email", "").strip()
     password = request.form.get("password", "")
     with command_transaction() as db:
-        user = authenticate(db, email, password) if email and password else None
+        user, refusal = _authenticate(db, email, password)
         if user is not None and user.locale is None and session.get(SESSION_KEY) in LANGUAGES:
             user.locale = session[SESSION_KEY]  # keep the language chosen before signing in
     if user is None:
+        if refusal is Refusal.UNAVAILABLE:
+            flash(_("The directory is unavailable, so nobody can sign in right now. Try again in a few minutes."),
+                  "error")
+            return render_template("auth/login.html", next_url=next_url, email=email), 503
         flash(_("The e-mail address or the password is wrong."), "error")
         return render_template("auth/login.html", next_url=next_url, email=email), 401
     locale = session.get(SESSION_KEY)
@@ -40,6 +46,21 @@ def login() -> Any:
     login_user(SignedInUser(user))
     flash(_("Welcome, %(name)s.", name=user.name), "success")
     return redirect(next_url or url_for("home.index"))
+
+
+def _authenticate(db: Any, email: str, password: str) -> tuple[User | None, Refusal | None]:
+    """The user, or why not: through the directory when one is configured, else local accounts."""
+    if not email or not password:
+        return None, Refusal.WRONG
+    configured = directory_login()
+    if configured is None:
+        user = authenticate(db, email, password)
+        return user, None if user is not None else Refusal.WRONG
+    try:
+        return sign_in(db, configured.directory, configured.role_map, email, password,
+                       local_accounts=configured.local_accounts), None
+    except LoginRefused as refused:
+        return None, refused.reason
 
 
 @bp.route("/logout", methods=["POST"])

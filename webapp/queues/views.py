@@ -1,0 +1,243 @@
+"""Queue pages (open tasks; claim, assign, release, dispatch) and their administration."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from engine.access.models import Role, User
+from engine.queues import commands
+from engine.queues.models import Queue
+from engine.workflow.errors import ConflictError, EngineError
+from engine.workflow.models import HumanTask
+from webapp.auth import BACK_OFFICE, require_roles, roles_guard
+from webapp.context import db_session, services
+from webapp.labels import process_text
+from webapp.tasks.queries import _base_query, _by_urgency, _rows, my_tasks
+from webapp.transactions import run_command
+
+bp = Blueprint("queues", __name__, url_prefix="/queues")
+bp.before_request(roles_guard(*BACK_OFFICE))
+
+
+def _oversees() -> bool:
+    return current_user.has_role(Role.DISPATCHER, Role.MANAGER)
+
+
+def _may_work(queue: Queue) -> bool:
+    return current_user.has_role(Role.DISPATCHER) or commands.is_member(db_session(), queue.code, current_user.id)
+
+
+def _queue_or_404(code: str) -> Queue:
+    queue = commands.queue_by_code(db_session(), code)
+    if queue is None:
+        abort(404)
+    return queue
+
+
+def _visible_queue(code: str) -> Queue:
+    queue = _queue_or_404(code)
+    if not (_oversees() or _may_work(queue)):
+        abort(403)
+    return queue
+
+
+@bp.get("/")
+def index() -> Any:
+    session = db_session()
+    queues = commands.all_queues(session, active_only=True)
+    if not _oversees():
+        mine = commands.member_codes(session, current_user.id)
+        queues = [q for q in queues if q.code in mine]
+    return render_template("queues/index.html", queues=queues)
+
+
+@bp.get("/working")
+def working() -> Any:
+    return render_template("queues/working.html", rows=my_tasks(db_session(), current_user))
+
+
+@bp.get("/<code>")
+def show(code: str) -> Any:
+    queue = _visible_queue(code)
+    session = db_session()
+    rows = _rows(session, _by_urgency(_base_query().where(HumanTask.queue == code)).limit(200))
+    return render_template(
+        "queues/show.html", queue=queue, rows=rows, may_work=_may_work(queue),
+        may_dispatch=_may_work(queue) or _oversees(),
+        targets=[q for q in commands.all_queues(session, active_only=True) if q.code != code])
+
+
+def _task_in(queue: Queue, task_id: int) -> HumanTask:
+    task = db_session().get(HumanTask, task_id)
+    if task is None or task.queue != queue.code:
+        abort(404)
+    return task
+
+
+def _act(code: str, task_id: int, action: Any, done: str) -> Any:
+    try:
+        run_command(action)
+    except ConflictError:
+        flash(_("Someone else changed this task just before you."), "error")
+    except EngineError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(done, "success")
+    return redirect(url_for("queues.show", code=code))
+
+
+@bp.post("/<code>/tasks/<int:task_id>/claim")
+def claim(code: str, task_id: int) -> Any:
+    queue = _queue_or_404(code)
+    task = _task_in(queue, task_id)
+    if not _may_work(queue):
+        abort(403)
+    user_id = current_user.id
+    return _act(code, task_id, lambda s: services().engine.claim(s, task_id, user_id=user_id),
+                _("“%(task)s” is now yours.", task=process_text(task.name)))
+
+
+@bp.post("/<code>/tasks/<int:task_id>/assign")
+def assign(code: str, task_id: int) -> Any:
+    queue = _queue_or_404(code)
+    task = _task_in(queue, task_id)
+    if not (_may_work(queue) or _oversees()):
+        abort(403)
+    assignee_id = request.form.get("assignee_id", type=int)
+    if assignee_id not in {m.id for m in queue.members}:
+        abort(400)
+    by = current_user.id
+    return _act(code, task_id,
+                lambda s: services().engine.assign(s, task_id, assignee_id=assignee_id, by_user_id=by),
+                _("“%(task)s” is assigned.", task=process_text(task.name)))
+
+
+@bp.post("/<code>/tasks/<int:task_id>/release")
+def release(code: str, task_id: int) -> Any:
+    queue = _queue_or_404(code)
+    task = _task_in(queue, task_id)
+    if not (_may_work(queue) or _oversees()):
+        abort(403)
+    user_id = current_user.id
+    force = current_user.has_role(Role.DISPATCHER) or queue.responsible_id == user_id
+    return _act(code, task_id, lambda s: services().engine.unclaim(s, task_id, user_id=user_id, force=force),
+                _("“%(task)s” is back in its queue.", task=process_text(task.name)))
+
+
+@bp.post("/<code>/tasks/<int:task_id>/dispatch")
+def dispatch(code: str, task_id: int) -> Any:
+    queue = _queue_or_404(code)
+    task = _task_in(queue, task_id)
+    if not (_may_work(queue) or _oversees()):
+        abort(403)
+    target = request.form.get("to", "")
+    by = current_user.id
+    return _act(code, task_id, lambda s: commands.dispatch(s, task_id, to_queue=target, by_user_id=by),
+                _("“%(task)s” was sent to another queue.", task=process_text(task.name)))
+
+
+# administration -------------------------------------------------------------------------------
+
+FIELDS = ("code", "name_fr", "name_nl", "name_en", "description", "rules")
+
+
+@bp.get("/admin")
+@require_roles(Role.ADMINISTRATOR)
+def admin_index() -> Any:
+    return render_template("queues/admin_index.html", queues=commands.all_queues(db_session()))
+
+
+def _users() -> list[User]:
+    return list(db_session().scalars(select(User).where(User.active.is_(True)).order_by(User.name)))
+
+
+def _form(queue: Queue | None, values: dict[str, Any], errors: dict[str, str], status: int = 200) -> Any:
+    return render_template("queues/admin_form.html", queue=queue, values=values, errors=errors,
+                           users=_users()), status
+
+
+def _read_form(queue: Queue | None) -> tuple[dict[str, Any], dict[str, str]]:
+    values: dict[str, Any] = {f: request.form.get(f, "").strip() for f in FIELDS}
+    values["responsible_id"] = request.form.get("responsible_id", type=int)
+    values["member_ids"] = {int(v) for v in request.form.getlist("member_ids") if v.isdigit()}
+    errors: dict[str, str] = {}
+    known = {u.id for u in _users()}
+    values["member_ids"] &= known
+    if values["responsible_id"] not in known:
+        values["responsible_id"] = None
+    for field in ("code", "name_fr", "name_nl", "name_en"):
+        if not values[field]:
+            errors[field] = _("This field is required.")
+    other = commands.queue_by_code(db_session(), values["code"]) if values["code"] else None
+    if other is not None and other is not queue:
+        errors["code"] = _("Another queue already has this code.")
+    return values, errors
+
+
+def _save(session: Any, queue_id: int | None, values: dict[str, Any], active: bool | None = None) -> Queue:
+    queue = session.get(Queue, queue_id) if queue_id else None
+    if queue is None:
+        queue = Queue(position=1000)
+        session.add(queue)
+    for field in FIELDS:
+        setattr(queue, field, values[field])
+    queue.responsible_id = values["responsible_id"]
+    ids = values["member_ids"]
+    queue.members = list(session.scalars(select(User).where(User.id.in_(ids)))) if ids else []
+    if active is not None:
+        queue.active = active
+    session.flush()
+    return queue
+
+
+@bp.route("/admin/new", methods=["GET", "POST"])
+@require_roles(Role.ADMINISTRATOR)
+def admin_new() -> Any:
+    if request.method == "GET":
+        return _form(None, {"member_ids": set()}, {})
+    values, errors = _read_form(None)
+    if errors:
+        return _form(None, values, errors, 422)
+    run_command(lambda session: _save(session, None, values))
+    flash(_("The queue is saved."), "success")
+    return redirect(url_for("queues.admin_index"))
+
+
+@bp.route("/admin/<int:queue_id>", methods=["GET", "POST"])
+@require_roles(Role.ADMINISTRATOR)
+def admin_edit(queue_id: int) -> Any:
+    queue = db_session().get(Queue, queue_id)
+    if queue is None:
+        abort(404)
+    if request.method == "GET":
+        values = {f: getattr(queue, f) for f in FIELDS}
+        values.update(responsible_id=queue.responsible_id, member_ids={m.id for m in queue.members})
+        return _form(queue, values, {})
+    values, errors = _read_form(queue)
+    if errors:
+        return _form(queue, values, errors, 422)
+    active = request.form.get("active") is not None
+    run_command(lambda session: _save(session, queue_id, values, active))
+    flash(_("The queue is saved."), "success")
+    return redirect(url_for("queues.admin_index"))
+
+
+@bp.post("/admin/<int:queue_id>/active")
+@require_roles(Role.ADMINISTRATOR)
+def admin_set_active(queue_id: int) -> Any:
+    active = request.form.get("active") == "1"
+
+    def change(session: Any) -> None:
+        queue = session.get(Queue, queue_id)
+        if queue is None:
+            abort(404)
+        queue.active = active
+
+    run_command(change)
+    flash(_("The queue is active again.") if active else _("The queue is deactivated."), "success")
+    return redirect(url_for("queues.admin_index"))
