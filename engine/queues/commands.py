@@ -1,14 +1,19 @@
-"""Seeding, membership queries and dispatching a human task to another queue."""
+"""Seeding, administering queues (audited), membership queries and dispatching a human task to
+another queue."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from engine.access.models import User
+from engine.db import utcnow
 from engine.queues.models import Queue, queue_members
 from engine.workflow import audit
 from engine.workflow.errors import ConflictError, InvalidState, NotFound
-from engine.workflow.models import HumanTask, HumanTaskState
+from engine.workflow.models import AuditEvent, HumanTask, HumanTaskState
 
 # seed 001 §2.2 (the seven queues), plus the lanes drawn in bpmn/dossiers. The central inbox is
 # the diagrams' ``frontdesk`` lane and the Loan queue their ``loans`` lane, so tasks of those lanes
@@ -112,3 +117,52 @@ def dispatch(session: Session, human_task_id: int, *, to_queue: str, by_user_id:
                  human_task=ht.id, **{"from": previous, "to": to_queue},
                  previous_assignee=previous_assignee, assignee=ht.assignee_id)
     return ht
+
+
+EDITABLE_FIELDS = ("code", "name_fr", "name_nl", "name_en", "description", "rules")
+
+
+def _audit_queue(session: Session, queue: Queue, kind: str, user_id: int | None, **detail: Any) -> None:
+    session.add(AuditEvent(subject_type="queue", subject_id=queue.id, actor_id=user_id, kind=kind,
+                           detail=detail, at=utcnow()))
+
+
+def save_queue(session: Session, queue_id: int | None, values: dict[str, Any], *, by_user_id: int | None,
+               active: bool | None = None) -> Queue:
+    """Create or change a queue (validated ``values``: the editable fields, ``responsible_id``,
+    ``member_ids``); every change is audited with its old and new values."""
+    queue = session.get(Queue, queue_id) if queue_id else None
+    created = queue is None
+    if queue is None:
+        queue = Queue(position=1000)
+        session.add(queue)
+    changes: dict[str, list[Any]] = {}
+    for name in EDITABLE_FIELDS:
+        if getattr(queue, name, None) != values[name]:
+            changes[name] = [getattr(queue, name, None), values[name]]
+            setattr(queue, name, values[name])
+    if queue.responsible_id != values["responsible_id"]:
+        changes["responsible_id"] = [queue.responsible_id, values["responsible_id"]]
+        queue.responsible_id = values["responsible_id"]
+    ids = set(values["member_ids"])
+    before = {member.id for member in queue.members} if not created else set()
+    if ids != before:
+        changes["member_ids"] = [sorted(before), sorted(ids)]
+        queue.members = list(session.scalars(select(User).where(User.id.in_(ids)))) if ids else []
+    if active is not None and queue.active != active:
+        changes["active"] = [queue.active, active]
+        queue.active = active
+    session.flush()
+    if created or changes:
+        _audit_queue(session, queue, "queue_created" if created else "queue_changed", by_user_id, changes=changes)
+    return queue
+
+
+def set_queue_active(session: Session, queue_id: int, active: bool, *, by_user_id: int | None) -> Queue:
+    queue = session.get(Queue, queue_id)
+    if queue is None:
+        raise NotFound(f"Queue {queue_id} does not exist.")
+    if queue.active != active:
+        queue.active = active
+        _audit_queue(session, queue, "queue_activated" if active else "queue_deactivated", by_user_id)
+    return queue

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from engine.access.models import Role, User
 from engine.queues import commands
 from engine.queues.models import Queue
-from engine.workflow.errors import ConflictError, EngineError
+from engine.workflow.errors import ConflictError, EngineError, NotFound
 from engine.workflow.models import HumanTask
 from webapp.auth import BACK_OFFICE, require_roles, roles_guard
 from webapp.context import db_session, services
@@ -143,7 +143,7 @@ def dispatch(code: str, task_id: int) -> Any:
 
 # administration -------------------------------------------------------------------------------
 
-FIELDS = ("code", "name_fr", "name_nl", "name_en", "description", "rules")
+FIELDS = commands.EDITABLE_FIELDS
 
 
 @bp.get("/admin")
@@ -179,22 +179,6 @@ def _read_form(queue: Queue | None) -> tuple[dict[str, Any], dict[str, str]]:
     return values, errors
 
 
-def _save(session: Any, queue_id: int | None, values: dict[str, Any], active: bool | None = None) -> Queue:
-    queue = session.get(Queue, queue_id) if queue_id else None
-    if queue is None:
-        queue = Queue(position=1000)
-        session.add(queue)
-    for field in FIELDS:
-        setattr(queue, field, values[field])
-    queue.responsible_id = values["responsible_id"]
-    ids = values["member_ids"]
-    queue.members = list(session.scalars(select(User).where(User.id.in_(ids)))) if ids else []
-    if active is not None:
-        queue.active = active
-    session.flush()
-    return queue
-
-
 @bp.route("/admin/new", methods=["GET", "POST"])
 @require_roles(Role.ADMINISTRATOR)
 def admin_new() -> Any:
@@ -203,7 +187,8 @@ def admin_new() -> Any:
     values, errors = _read_form(None)
     if errors:
         return _form(None, values, errors, 422)
-    run_command(lambda session: _save(session, None, values))
+    by = current_user.id
+    run_command(lambda session: commands.save_queue(session, None, values, by_user_id=by))
     flash(_("The queue is saved."), "success")
     return redirect(url_for("queues.admin_index"))
 
@@ -222,7 +207,8 @@ def admin_edit(queue_id: int) -> Any:
     if errors:
         return _form(queue, values, errors, 422)
     active = request.form.get("active") is not None
-    run_command(lambda session: _save(session, queue_id, values, active))
+    by = current_user.id
+    run_command(lambda session: commands.save_queue(session, queue_id, values, by_user_id=by, active=active))
     flash(_("The queue is saved."), "success")
     return redirect(url_for("queues.admin_index"))
 
@@ -232,12 +218,10 @@ def admin_edit(queue_id: int) -> Any:
 def admin_set_active(queue_id: int) -> Any:
     active = request.form.get("active") == "1"
 
-    def change(session: Any) -> None:
-        queue = session.get(Queue, queue_id)
-        if queue is None:
-            abort(404)
-        queue.active = active
-
-    run_command(change)
+    by = current_user.id
+    try:
+        run_command(lambda session: commands.set_queue_active(session, queue_id, active, by_user_id=by))
+    except NotFound:
+        abort(404)
     flash(_("The queue is active again.") if active else _("The queue is deactivated."), "success")
     return redirect(url_for("queues.admin_index"))

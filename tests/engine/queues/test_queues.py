@@ -109,3 +109,25 @@ def test_a_second_dispatch_from_a_stale_view_is_a_conflict(db: Database, engine:
             dispatch(second, task_id, to_queue="housing", by_user_id=None)
     with db.transaction() as s:
         assert s.get(HumanTask, task_id).queue == "energy"
+
+
+def test_queue_changes_are_audited(db) -> None:
+    from sqlalchemy import select
+
+    from engine.queues.commands import save_queue, set_queue_active
+    from engine.workflow.models import AuditEvent
+
+    values = {"code": "energy_x", "name_fr": "Énergie", "name_nl": "Energie", "name_en": "Energy",
+              "description": "", "rules": "", "responsible_id": None, "member_ids": set()}
+    with db.transaction() as session:
+        queue = save_queue(session, None, values, by_user_id=None)
+    with db.transaction() as session:
+        save_queue(session, queue.id, {**values, "rules": "Energy questions"}, by_user_id=None)
+        save_queue(session, queue.id, {**values, "rules": "Energy questions"}, by_user_id=None)  # no change
+        set_queue_active(session, queue.id, False, by_user_id=None)
+    with db.transaction() as session:
+        events = session.scalars(select(AuditEvent).where(AuditEvent.subject_type == "queue",
+                                                          AuditEvent.subject_id == queue.id)
+                                 .order_by(AuditEvent.id)).all()
+        assert [e.kind for e in events] == ["queue_created", "queue_changed", "queue_deactivated"]
+        assert events[1].detail["changes"] == {"rules": ["", "Energy questions"]}
