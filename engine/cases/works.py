@@ -178,13 +178,13 @@ def _apply(works: Works, data: Mapping[str, Any]) -> dict[str, list[Any]]:
 def _check_contractor(session: Session, data: Mapping[str, Any]) -> None:
     """The contractor must be an organisation of kind contractor (a form only offers those; a
     hand-made request could send any id)."""
-    from engine.parties.models import Organisation
+    from engine.parties.models import Organisation, OrganisationKind  # parties import cases: no cycle here
 
     contractor_id = data.get("contractor_id")
     if contractor_id is None:
         return
     organisation = session.get(Organisation, contractor_id)
-    if organisation is None or organisation.kind != "contractor":
+    if organisation is None or organisation.kind != OrganisationKind.CONTRACTOR:
         raise FormInvalid("works", {"contractor_id": ["Choose a contractor from the list of organisations."]})
 
 

@@ -25,7 +25,7 @@ from engine.cases.works import (
     get_works,
     update_works,
 )
-from engine.db import Base
+from engine.parties.models import Organisation, OrganisationKind
 from engine.workflow.errors import FormInvalid
 from forms.html_input import display_values, errors_by_field, schema_input, submitted_values
 from forms.registry import FieldSpec
@@ -49,21 +49,20 @@ NOT_SAVED = "Some fields need your attention; nothing was saved yet."
 
 
 def contractor_choices(session: Session) -> list[tuple[str, str]]:
-    """Contractor organisations to choose from, when the parties area provides them."""
-    table = Base.metadata.tables.get("organisations")
-    if table is None or not {"id", "name", "kind"} <= set(table.c.keys()):
-        return []
-    query = select(table.c.id, table.c.name).where(table.c.kind == "contractor")
-    if "active" in table.c:
-        query = query.where(table.c.active.is_(True))
-    return [(str(row.id), row.name) for row in session.execute(query.order_by(table.c.name).limit(500))]
+    """The active contractor organisations, to choose from."""
+    rows = session.execute(
+        select(Organisation.id, Organisation.name)
+        .where(Organisation.kind == OrganisationKind.CONTRACTOR.value, Organisation.active.is_(True))
+        .order_by(Organisation.name)
+        .limit(500)
+    )
+    return [(str(row.id), row.name) for row in rows]
 
 
 def works_fields(session: Session) -> list[FieldSpec]:
-    """The works form's fields; the contractor is a list to choose from when there are contractors."""
+    """The works form's fields; the contractor is chosen from the contractor organisations."""
     choices = contractor_choices(session)
-    return [dataclasses.replace(spec, widget="select", choices=choices)
-            if spec.name == "contractor_id" and choices else spec
+    return [dataclasses.replace(spec, widget="select", choices=choices) if spec.name == "contractor_id" else spec
             for spec in WORKS_FORM.fields()]
 
 
