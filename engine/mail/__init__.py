@@ -1,0 +1,1 @@
+"""E-mails as work items: received into the central queue, dispatched, linked to dossiers."""
