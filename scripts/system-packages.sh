@@ -3,6 +3,7 @@
 #   chromium                  headless browser for tests/browser (Playwright drives /usr/bin/chromium)
 #   libldap2-dev libsasl2-dev headers to build python-ldap (LDAP directory integration)
 #   slapd ldap-utils          a throwaway OpenLDAP server for the directory tests
+#   dovecot-imapd             a throwaway IMAP server for the mail intake tests
 # Usage: scripts/system-packages.sh PACKAGE...
 set -euo pipefail
 
