@@ -208,12 +208,17 @@ def drop_schema_objects(conn: psycopg.Connection, objects: list[SchemaObject], t
     """Drop the indexes and constraints of ``tables`` (foreign keys first; also those of other
     tables that point at them); return what was dropped, to be created again."""
     dropped = [o for o in objects if o.table in tables or (o.kind == "f" and _references(o) in tables)]
-    for o in sorted(dropped, key=lambda o: "fcupi".index(o.kind)):
+    drop_objects(conn, dropped)
+    return dropped
+
+
+def drop_objects(conn: psycopg.Connection, objects: list[SchemaObject]) -> None:
+    """Drop indexes and constraints, foreign keys first (they depend on the keys they point at)."""
+    for o in sorted(objects, key=lambda o: "fcupi".index(o.kind)):
         if o.kind == "i":
             conn.execute(f'DROP INDEX "{o.name}"')
         else:
             conn.execute(f'ALTER TABLE {o.table} DROP CONSTRAINT "{o.name}"')
-    return dropped
 
 
 def _references(o: SchemaObject) -> str:
@@ -619,6 +624,15 @@ def check_schema(url: str) -> None:
     """The loaded database has exactly the indexes and constraints of ``create_all``."""
     with psycopg.connect(libpq_dsn(url), autocommit=True) as conn:
         loaded = {(o.table, o.name, o.kind, o.ddl) for o in schema_objects(conn)}
+    expected = {(o.table, o.name, o.kind, o.ddl) for o in expected_schema_objects(url)}
+    if loaded != expected:
+        raise BenchError(f"schema differs from create_all: missing {sorted(expected - loaded)[:5]}, "
+                         f"extra {sorted(loaded - expected)[:5]}")
+
+
+def expected_schema_objects(url: str) -> list[SchemaObject]:
+    """The indexes and constraints ``create_all`` makes, read from a scratch database created
+    (and dropped again) on ``url``'s server."""
     probe = make_url(url)
     probe_name = f"{probe.database}_schema_probe"
     admin = create_engine(probe.set(database="postgres"), isolation_level="AUTOCOMMIT")
@@ -631,14 +645,11 @@ def check_schema(url: str) -> None:
         Base.metadata.create_all(eng)
         eng.dispose()
         with psycopg.connect(libpq_dsn(probe_url), autocommit=True) as conn:
-            expected = {(o.table, o.name, o.kind, o.ddl) for o in schema_objects(conn)}
+            return schema_objects(conn)
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{probe_name}" WITH (FORCE)'))
         admin.dispose()
-    if loaded != expected:
-        raise BenchError(f"schema differs from create_all: missing {sorted(expected - loaded)[:5]}, "
-                         f"extra {sorted(loaded - expected)[:5]}")
 
 
 def table_counts(url: str) -> tuple[dict[str, int], str, int]:
@@ -670,6 +681,17 @@ class PageResult:
     @property
     def p95(self) -> float:
         return percentile(self.ms, 95)
+
+    def add(self, ms: float, records: list[tuple[str, Any, float]]) -> None:
+        """One measured request: its wall time and the statements it ran."""
+        self.ms.append(ms)
+        self.statements.append(len(records))
+        self.sql_ms.append(sum(r[2] for r in records))
+        for statement, params, dur in records:
+            shape = _shape(statement)
+            self.slow.setdefault(shape, []).append(dur)
+            if shape not in self.example or dur > max(self.slow[shape][:-1] or [0]):
+                self.example[shape] = (statement, params)
 
 
 @dataclass
@@ -713,15 +735,32 @@ def short(shape: str, width: int = 200) -> str:
     return shape if len(shape) <= width else shape[: width - 1] + "…"
 
 
-def measure(services: Any, fixture: Fixture, samples: int, warmup: int, log: Callable[[str], None],
-            seed: int = 7) -> Measurement:
+def signed_in_client(services: Any, user_id: int) -> Any:
+    """A test client of an app built like production (``create_app`` on ``services``), signed in
+    as ``user_id`` through the session, so that no request of the measurement is a sign-in."""
     from webapp import create_app
 
     app = create_app(services, {"TESTING": True, "WTF_CSRF_ENABLED": False})
     client = app.test_client()
     with client.session_transaction() as sess:
-        sess["_user_id"] = str(fixture.user_id)
+        sess["_user_id"] = str(user_id)
         sess["_fresh"] = True
+    return client
+
+
+def timed_get(client: Any, db: Database, path: str) -> tuple[Any, float, list[tuple[str, Any, float]]]:
+    """``GET path``: the response, its wall time in this process (ms: Flask, SQLAlchemy and the
+    database; no network) and the statements it ran (see :func:`sql_recorder`)."""
+    with sql_recorder(db) as records:
+        t0 = time.perf_counter()
+        response = client.get(path)
+        ms = (time.perf_counter() - t0) * 1000
+    return response, ms, records
+
+
+def measure(services: Any, fixture: Fixture, samples: int, warmup: int, log: Callable[[str], None],
+            seed: int = 7) -> Measurement:
+    client = signed_in_client(services, fixture.user_id)
     rng = random.Random(seed)
     db = services.db
     with db.transaction() as session:
@@ -749,24 +788,13 @@ def measure(services: Any, fixture: Fixture, samples: int, warmup: int, log: Cal
         return rng.choice(members)
 
     def one(path: str, result: PageResult | None, listing: str | None = None) -> None:
-        with sql_recorder(db) as records:
-            t0 = time.perf_counter()
-            response = client.get(path)
-            ms = (time.perf_counter() - t0) * 1000
+        response, ms, records = timed_get(client, db, path)
         if response.status_code != 200:
             raise BenchError(f"GET {path} → HTTP {response.status_code}")
         if listing and listing not in listed:
             listed[listing] = [_shape(r[0]) for r in records]
-        if result is None:
-            return
-        result.ms.append(ms)
-        result.statements.append(len(records))
-        result.sql_ms.append(sum(r[2] for r in records))
-        for statement, params, dur in records:
-            shape = _shape(statement)
-            result.slow.setdefault(shape, []).append(dur)
-            if shape not in result.example or dur > max(result.slow[shape][:-1] or [0]):
-                result.example[shape] = (statement, params)
+        if result is not None:
+            result.add(ms, records)
 
     for _ in range(warmup):
         one(f"/dossiers/{rng.randint(lo, hi)}", None)

@@ -67,6 +67,23 @@ class Settings:
     ldap_role_groups: str = ""  # "group=role;group=role", group a DN or a cn
     ldap_timeout_s: float = 5.0
     ldap_local_accounts: bool = True  # local accounts are tried when the directory does not know the user
+    # E-mail intake (maildir | imap | none) and outgoing mail (SMTP, or .eml files in mail_outbox
+    # while smtp_host is empty). See the README's settings table.
+    mail_source: str = "maildir"
+    mail_maildir: Path | None = None  # None: <instance>/mail
+    mail_imap_host: str = ""
+    mail_imap_port: int = 0  # 0: 993 with SSL, 143 without
+    mail_imap_user: str = ""
+    mail_imap_password: str = field(default="", repr=False)
+    mail_imap_folder: str = "INBOX"
+    mail_imap_ssl: bool = True
+    mail_interval_s: float = 60.0
+    mail_from: str = "woon-en-energieloket@guichet.local"
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_starttls: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -96,8 +113,31 @@ class Settings:
             ldap_role_groups=_env("LDAP_ROLE_GROUPS", ""),
             ldap_timeout_s=float(_env("LDAP_TIMEOUT", "5")),
             ldap_local_accounts=_flag("LDAP_LOCAL_ACCOUNTS", True),
+            mail_source=_env("MAIL_SOURCE", "maildir").strip().lower(),
+            mail_maildir=Path(_env("MAIL_MAILDIR", str(instance / "mail"))),
+            mail_imap_host=_env("MAIL_IMAP_HOST", ""),
+            mail_imap_port=int(_env("MAIL_IMAP_PORT", "0")),
+            mail_imap_user=_env("MAIL_IMAP_USER", ""),
+            mail_imap_password=_env("MAIL_IMAP_PASSWORD", ""),
+            mail_imap_folder=_env("MAIL_IMAP_FOLDER", "INBOX"),
+            mail_imap_ssl=_flag("MAIL_IMAP_SSL", True),
+            mail_interval_s=float(_env("MAIL_INTERVAL", "60")),
+            mail_from=_env("MAIL_FROM", "woon-en-energieloket@guichet.local"),
+            smtp_host=_env("SMTP_HOST", ""),
+            smtp_port=int(_env("SMTP_PORT", "25")),
+            smtp_user=_env("SMTP_USER", ""),
+            smtp_password=_env("SMTP_PASSWORD", ""),
+            smtp_starttls=_flag("SMTP_STARTTLS", False),
         )
 
     @property
     def files_root(self) -> Path:
         return self.files_path or self.instance_path / "files"
+
+    @property
+    def maildir_root(self) -> Path:
+        return self.mail_maildir or self.instance_path / "mail"
+
+    @property
+    def outbox_root(self) -> Path:
+        return self.mail_outbox or self.instance_path / "outbox"

@@ -6,10 +6,14 @@ from engine.cases.rmp import RmpRecord  # noqa: F401
 from engine.cases.rmp_financing import RmpFinancing  # noqa: F401
 from engine.cases.works import Works  # noqa: F401
 from engine.documents.models import DossierFile, FileFolder  # noqa: F401
+from engine.mail.models import Mail, MailAttachment  # noqa: F401
 from engine.parties.models import BceEnterprise, Contact, InvolvedParty, Organisation  # noqa: F401
 from engine.places.models import Address, AddressDetails, DossierSite, EpcRecord  # noqa: F401
-from engine.mail.models import Mail, MailAttachment  # noqa: F401
 from engine.queues.models import Queue  # noqa: F401
+from engine.timeline.models import DossierActivity  # noqa: F401
+from engine.views import indexes as _view_indexes  # noqa: F401 - sort and trigram indexes of the list views
+from engine.views.models import SavedView  # noqa: F401
+from engine.workflow.drafts import ProcessDraft  # noqa: F401
 from engine.workflow.models import (
     AuditEvent,
     HumanTask,

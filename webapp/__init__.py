@@ -49,11 +49,15 @@ def _register_blueprints(app: Flask, login_rate_limit: str) -> None:
     from webapp import admin, dossiers, home, tasks
     from webapp.api import api_bp
     from webapp.auth import init_auth
+    from webapp.designer import bp as designer_bp
     from webapp.files import bp as files_bp
+    from webapp.mail import bp as mail_bp
     from webapp.parties import bp as parties_bp
     from webapp.places import bp as places_bp
     from webapp.queues import bp as queues_bp
     from webapp.rmp import bp as rmp_bp
+    from webapp.timeline import bp as timeline_bp
+    from webapp.views import bp as views_bp
     from webapp.works import bp as works_bp
 
     init_auth(app, login_rate_limit)
@@ -67,6 +71,10 @@ def _register_blueprints(app: Flask, login_rate_limit: str) -> None:
     app.register_blueprint(rmp_bp)  # the RMP tabs of an Advice dossier "Renovation master plan"
     app.register_blueprint(places_bp)  # site address from the address register, EPC; the Address tab
     app.register_blueprint(files_bp)  # the Files tab: upload, folders, download, deactivate, delete
+    app.register_blueprint(timeline_bp)  # the Timeline tab: notes, phone calls, appointments
+    app.register_blueprint(views_bp)  # list views: /views/<entity>, saved views, CSV/Excel exports
+    app.register_blueprint(mail_bp)  # a mail's page and actions, the dossier tab "E-mails"
+    app.register_blueprint(designer_bp)  # the process designer: modeler, validate, drafts, deploy, history
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
     app.register_blueprint(api_bp)
 

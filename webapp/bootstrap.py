@@ -34,5 +34,8 @@ def build_services(settings: Settings | None = None, db: Database | None = None)
     integrations.register_operators(operators)
     workflow_engine = install_phase_history(WorkflowEngine(operators=operators, forms=default_forms))
     jobs.configure(settings)
+    from integrations.mail import jobs as mail_jobs  # guichet.fetch_mail, guichet.send_mail, beat entry
+
+    mail_jobs.configure(settings)
     jobs.bind(db, workflow_engine)
     return Services(settings=settings, db=db, engine=workflow_engine, forms=default_forms)

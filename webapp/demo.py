@@ -271,6 +271,24 @@ def _open_demo_dossier(services: Services, spec: DemoDossier, user_id: int, echo
     echo(f"  {number} '{spec.title}': {status}" + (f", phase {phase}" if phase else ""))
 
 
+def _drop_demo_mails(services: Services, echo: Echo) -> None:
+    """Sample mails into the maildir (once), then one run of the intake job is queued, so the
+    central queue is not empty when the demo opens; beat keeps reading the maildir after that."""
+    from integrations.mail.jobs import fetch_mail
+    from webapp.demo_data.mails import drop_demo_mails
+
+    settings = services.settings
+    if settings.mail_source != "maildir":
+        return
+    with services.db.transaction() as session:
+        number = session.scalar(select(Dossier.number).where(Dossier.title == DEMO_DOSSIERS[0].title).limit(1))
+    dropped = drop_demo_mails(settings.maildir_root, number)
+    if dropped:
+        echo(f"Demo mails: {dropped} dropped into {settings.maildir_root}; the intake job reads them into the "
+             "central queue.")
+        fetch_mail.delay()
+
+
 def load_demo_data(services: Services, echo: Echo = click.echo, *, scale: float = 1.0
                    ) -> list[tuple[str, str, str]]:
     """Create the demo accounts and dossiers that are missing. Returns (e-mail, password, roles)
@@ -306,6 +324,7 @@ def load_demo_data(services: Services, echo: Echo = click.echo, *, scale: float 
             except EngineError as exc:
                 echo(f"  '{spec.title}': not created: {exc}", err=True)
         load_realistic_set(services, users, scale=scale, echo=echo)
+    _drop_demo_mails(services, echo)
     with services.db.transaction() as session:
         dossiers = session.scalar(select(func.count(Dossier.id))) or 0
     echo(f"Demo data: {len(DEMO_USERS)} demo accounts, {dossiers} dossier(s) in the database "

@@ -46,6 +46,7 @@ def record_phase(session: Session, instance: ProcessInstance, phase: str) -> Non
 def install_phase_history(engine: WorkflowEngine) -> WorkflowEngine:
     if record_phase not in engine.on_phase:
         engine.on_phase.append(record_phase)
+    engine.phase_flows = PHASE_FLOWS
     return engine
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from engine.cases.models import Dossier
 from engine.db import utcnow
 from engine.documents.models import DossierFile, FileFolder
+from engine.mail.models import Mail, MailAttachment
 from engine.places.addresses import audit
 
 
@@ -122,4 +123,9 @@ def delete_file(session: Session, row: DossierFile, *, user_id: int | None) -> b
 
 
 def is_referenced(session: Session, sha256: str) -> bool:
-    return session.scalar(select(DossierFile.id).where(DossierFile.sha256 == sha256).limit(1)) is not None
+    """Whether any row still needs the blob: a dossier file, a mail attachment or a stored .eml
+    (a linked mail's attachments share their blob with the dossier's file rows)."""
+    return any(
+        session.scalar(select(column).where(column == sha256).limit(1)) is not None
+        for column in (DossierFile.sha256, MailAttachment.sha256, Mail.raw_sha256)
+    )

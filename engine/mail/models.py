@@ -24,15 +24,31 @@ class MailDirection(enum.StrEnum):
     OUT = "out"
 
 
+class SendStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
 class Mail(Base):
     __tablename__ = "mails"
     __table_args__ = (
+        # a dossier's mails (its e-mail tab and timeline), newest first
+        Index("ix_mails_dossier_received", "dossier_id", "received_at", "id"),
         # a queue page: the queue's open mails, newest first, split by linked / not linked
         Index("ix_mails_queue_open", "queue", "received_at", "id", postgresql_where=text("closed_at IS NULL"),
               sqlite_where=text("closed_at IS NULL")),
         # "my e-mails": what one person is working on
         Index("ix_mails_assignee_open", "assignee_id", "received_at", "id",
               postgresql_where=text("closed_at IS NULL"), sqlite_where=text("closed_at IS NULL")),
+        # the two parts of a queue page ("not yet linked to a dossier", "linked"): each is the
+        # newest rows of one of these indexes, whatever the share of linked mails in the queue
+        Index("ix_mails_queue_unlinked", "queue", "received_at", "id",
+              postgresql_where=text("closed_at IS NULL AND dossier_id IS NULL"),
+              sqlite_where=text("closed_at IS NULL AND dossier_id IS NULL")),
+        Index("ix_mails_queue_linked", "queue", "received_at", "id",
+              postgresql_where=text("closed_at IS NULL AND dossier_id IS NOT NULL"),
+              sqlite_where=text("closed_at IS NULL AND dossier_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -50,13 +66,18 @@ class Mail(Base):
     in_reply_to: Mapped[str | None] = mapped_column(String(500), index=True)
     references: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str] = mapped_column(String(20), default="maildir")  # maildir, imap, compose
-    raw_sha256: Mapped[str | None] = mapped_column(String(64))  # the original .eml in the file store
+    raw_sha256: Mapped[str | None] = mapped_column(String(64), index=True)  # the original .eml in the file store
     queue: Mapped[str | None] = mapped_column(String(100), index=True)  # a Queue.code
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id", ondelete="SET NULL"), index=True)
+    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id", ondelete="SET NULL"))
     linked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     linked_at: Mapped[dt.datetime | None]
     closed_at: Mapped[dt.datetime | None]  # handled: no longer an open item of its queue
+    # what the intake could not read (a malformed message is stored with what could be read)
+    parse_problem: Mapped[str | None] = mapped_column(Text)
+    # outgoing mails: pending until the job has sent it (SMTP or outbox), then sent or failed
+    send_status: Mapped[str | None] = mapped_column(String(10))
+    send_error: Mapped[str | None] = mapped_column(Text)
     lock_version: Mapped[int] = mapped_column(default=1)
 
     attachments: Mapped[list[MailAttachment]] = relationship(
@@ -76,6 +97,6 @@ class MailAttachment(Base):
     name: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(120))
     size: Mapped[int] = mapped_column(BigInteger)
-    sha256: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
 
     mail: Mapped[Mail] = relationship(back_populates="attachments")

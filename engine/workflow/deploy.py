@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import ast
 import hashlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from lxml import etree
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.workflow import audit
+from engine.workflow.diagram_checks import NS, structure_problems
 from engine.workflow.errors import ConflictError, DeploymentError, Problem
 from engine.workflow.forms_protocol import FormValidator
 from engine.workflow.models import ProcessVersion
@@ -83,7 +86,7 @@ def validate(
                     problem(spec, f"{attr}: {err}")
         for condition, _target in getattr(spec, "cond_task_specs", []) or []:
             expression = getattr(condition, "args", [None])[0] if condition is not None else None
-            if expression:
+            if expression and expression.strip():
                 err = check_expression(expression)
                 if err:
                     problem(spec, f"condition {expression!r} is invalid: {err}")
@@ -99,6 +102,73 @@ def validate(
     return problems
 
 
+def _xml_root(bpmn_xml: str) -> Any:
+    try:
+        return etree.fromstring(bpmn_xml.encode(), parser=etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError:
+        return None  # parse_diagram reports it with its line
+
+
+def _registry_problems(
+    root: Any, source_name: str, forms: FormValidator | None, operators: OperatorRegistry
+) -> list[Problem]:
+    """Unknown form keys and operators read from the XML, for when SpiffWorkflow refused the file
+    before :func:`validate` could look at its specs: the designer still gets every problem at once."""
+    problems = []
+    for task in root.iterfind(".//bpmn:userTask", NS):
+        form_key = next((p.get("value") for p in task.iterfind("bpmn:extensionElements/{*}properties/{*}property", NS)
+                         if p.get("name") == "formKey"), None)
+        if not form_key:
+            problems.append(Problem(source_name, task.get("id"),
+                                    "user task has no form: add a spiffworkflow:property named formKey"))
+        elif forms is not None and not forms.has(form_key):
+            problems.append(Problem(source_name, task.get("id"), f"form key {form_key!r} is not registered in forms/"))
+    for operator in root.iterfind(".//bpmn:serviceTask/bpmn:extensionElements/{*}serviceTaskOperator", NS):
+        name = operator.get("id")
+        if name not in operators:
+            known = ", ".join(operators.names()) or "none"
+            task_id = operator.getparent().getparent().get("id")
+            problems.append(Problem(source_name, task_id,
+                                    f"service task operator {name!r} is not registered (registered: {known})"))
+    return problems
+
+
+def check(
+    bpmn_xml: str,
+    source_name: str,
+    *,
+    forms: FormValidator | None,
+    operators: OperatorRegistry,
+    dmn_files: dict[str, str] | None = None,
+    phase_flows: Mapping[str, Sequence[str]] | None = None,
+    expected_key: str | None = None,
+) -> tuple[ParsedDiagram | None, list[Problem]]:
+    """Every problem of a diagram at once (the designer's "Validate"): parser or schema errors,
+    then the structural checks, then what the specs reveal. The parsed diagram when it parsed.
+    ``phase_flows`` (dossier type -> phases) checks milestones; ``expected_key`` refuses a diagram
+    that would deploy under another process key than the one being edited."""
+    root = _xml_root(bpmn_xml)
+    structural = structure_problems(root, source_name, phase_flows) if root is not None else []
+    try:
+        parsed = parse_diagram(bpmn_xml, source_name, dmn_files)
+    except DeploymentError as exc:
+        # the structural message says more than SpiffWorkflow's about the same element
+        marked = {p.element_id for p in structural}
+        found = [p for p in exc.problems if p.element_id is None or p.element_id not in marked] + structural
+        if root is not None:  # elements the parser already named are left to that message
+            named = {p.element_id for p in found}
+            found += [p for p in _registry_problems(root, source_name, forms, operators) if p.element_id not in named]
+        return None, found
+    problems = structural + validate(parsed, source_name, forms, operators)
+    if expected_key is not None and parsed.key != expected_key:
+        problems.insert(0, Problem(
+            source_name, parsed.key,
+            f"this diagram deploys as {parsed.key!r} but you are editing {expected_key!r}: "
+            f"set the process id back to {expected_key!r}",
+        ))
+    return parsed, problems
+
+
 def deploy(
     session: Session,
     bpmn_xml: str,
@@ -108,10 +178,13 @@ def deploy(
     operators: OperatorRegistry,
     dmn_files: dict[str, str] | None = None,
     user_id: int | None = None,
+    comment: str | None = None,
+    phase_flows: Mapping[str, Sequence[str]] | None = None,
+    expected_key: str | None = None,
 ) -> DeployResult:
-    parsed = parse_diagram(bpmn_xml, source_name, dmn_files)
-    problems = validate(parsed, source_name, forms, operators)
-    if problems:
+    parsed, problems = check(bpmn_xml, source_name, forms=forms, operators=operators, dmn_files=dmn_files,
+                             phase_flows=phase_flows, expected_key=expected_key)
+    if problems or parsed is None:
         raise DeploymentError(problems)
     digest = checksum(bpmn_xml, dmn_files)
     latest = session.scalar(
@@ -128,6 +201,7 @@ def deploy(
         dmn_files=dict(dmn_files or {}),
         checksum=digest,
         deployed_by_id=user_id,
+        comment=(comment or "").strip() or None,
     )
     try:
         with session.begin_nested():
@@ -139,9 +213,10 @@ def deploy(
             "whether your file is still new."
         ) from exc
     audit.record(
-        session, None, "process_deployed", user_id, key=version.key, version=version.version, source=source_name
+        session, None, "process_deployed", user_id, key=version.key, version=version.version, source=source_name,
+        comment=version.comment,
     )
     return DeployResult(version, created=True)
 
 
-__all__ = ["DeployResult", "DeploymentError", "Problem", "deploy", "validate"]
+__all__ = ["DeployResult", "DeploymentError", "Problem", "check", "deploy", "validate"]

@@ -62,6 +62,8 @@ class ProcessVersion(Base):
     checksum: Mapped[str] = mapped_column(String(64), index=True)
     deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     deployed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # why the designer deployed this version (the designer's history shows it)
+    comment: Mapped[str | None] = mapped_column(Text)
 
 
 class ProcessInstance(Base):
@@ -105,6 +107,16 @@ class HumanTask(Base):
             postgresql_where=text("state = 'ready' AND assignee_id IS NULL"),
             sqlite_where=text("state = 'ready' AND assignee_id IS NULL"),
         ),
+        # "my tasks" and a colleague's tasks (webapp/tasks): one person's open tasks, most urgent first
+        Index(
+            "ix_human_tasks_assignee_open",
+            "assignee_id",
+            "due_at",
+            "created_at",
+            "id",
+            postgresql_where=text("state = 'ready'"),
+            sqlite_where=text("state = 'ready'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -121,6 +133,8 @@ class HumanTask(Base):
     state: Mapped[str] = mapped_column(String(20), default=HumanTaskState.READY)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     due_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    # when the person holding the task means to look at it again (set by hand, never by the diagram)
+    follow_up_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     claimed_at: Mapped[dt.datetime | None]
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import traceback
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -126,6 +126,9 @@ class WorkflowEngine:
         # Called as (session, instance, phase) when an instance enters a phase, inside the same
         # transaction (engine.cases records the dossier's phase history this way).
         self.on_phase: list[Callable[[Session, ProcessInstance, str], None]] = []
+        # dossier type -> its phases, so that every deployment checks the diagram's milestones
+        # (engine.cases installs PHASE_FLOWS; the engine itself knows no dossier types)
+        self.phase_flows: Mapping[str, Sequence[str]] | None = None
         self._parse = lru_cache(maxsize=spec_cache_size)(self._parse_version)
 
     # ----------------------------------------------------------------- definitions
@@ -148,6 +151,7 @@ class WorkflowEngine:
             operators=self.operators,
             dmn_files=dmn_files,
             user_id=user_id,
+            phase_flows=self.phase_flows,
         )
 
     @staticmethod
@@ -560,6 +564,46 @@ class WorkflowEngine:
             previous_assignee=previous,
             assignee=assignee_id,
         )
+        return ht
+
+    @command
+    def set_task_dates(
+        self,
+        session: Session,
+        human_task_id: int,
+        *,
+        due_at: dt.datetime | None,
+        follow_up_at: dt.datetime | None,
+        user_id: int,
+    ) -> HumanTask:
+        """Set (or clear, with None) an open task's due date and follow-up date.
+
+        The instance's ``updated_at`` is touched so that its ``lock_version`` moves: a completion
+        saved meanwhile by someone else makes this command fail with :class:`StaleInstance`
+        (or :class:`TaskAlreadyDone` once committed) instead of dating a closed task."""
+        ht = session.get(HumanTask, human_task_id, options=[joinedload(HumanTask.instance)])
+        if ht is None:
+            raise NotFound(f"Task {human_task_id} does not exist.")
+        self._check_open(session, ht)
+        previous = {"due_at": ht.due_at, "follow_up_at": ht.follow_up_at}
+        if previous == {"due_at": due_at, "follow_up_at": follow_up_at}:
+            return ht
+        ht.due_at = due_at
+        ht.follow_up_at = follow_up_at
+        ht.instance.updated_at = utcnow()
+        audit.record(
+            session,
+            ht.instance,
+            "task_dates_set",
+            user_id,
+            task=ht.bpmn_id,
+            name=ht.name,
+            human_task=ht.id,
+            previous=to_jsonable(previous),
+            due_at=to_jsonable(due_at),
+            follow_up_at=to_jsonable(follow_up_at),
+        )
+        self._flush(session)
         return ht
 
     @command

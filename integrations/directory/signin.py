@@ -6,8 +6,10 @@
 * The directory knows the login, the password is wrong: refused; no local password is tried.
 * The directory does not know the login: a local account (one with a password, e.g. the
   fallback administrator) is tried, unless ``GUICHET_LDAP_LOCAL_ACCOUNTS`` is off.
-* The directory does not answer: refused as "unavailable", local passwords included, so a
-  stale local password of a directory user can never open a session.
+* The directory does not answer: a local account (one with a password) may still sign in, unless
+  ``GUICHET_LDAP_LOCAL_ACCOUNTS`` is off — that is what a fallback administrator is for. Everyone
+  else is refused as "unavailable". A directory user has no local password (it is removed at
+  their first directory sign-in), so no stale password can open a session meanwhile.
 """
 
 from __future__ import annotations
@@ -56,7 +58,10 @@ def sign_in(session: Session, directory: Directory, role_map: RoleMap, login: st
     except WrongPassword:
         raise LoginRefused(Refusal.WRONG) from None
     except DirectoryUnavailable:
-        raise LoginRefused(Refusal.UNAVAILABLE) from None
+        user = authenticate(session, login, password) if local_accounts else None
+        if user is None:
+            raise LoginRefused(Refusal.UNAVAILABLE) from None
+        return user
     except UnknownUser:
         user = authenticate(session, login, password) if local_accounts else None
         if user is None:

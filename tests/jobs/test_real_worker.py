@@ -20,6 +20,7 @@ from typing import IO
 
 import pytest
 from kombu import Connection
+from kombu import pools as kombu_pools
 from sqlalchemy import select
 
 from engine import jobs
@@ -44,6 +45,7 @@ def _forget_broker_connections() -> None:
         pool.force_close_all()
     jobs.celery._pool = None
     jobs.celery.amqp._producer_pool = None
+    kombu_pools.reset()  # kombu's own registry of pools per connection, closed pools included
 
 
 @pytest.fixture

@@ -34,8 +34,8 @@ def login() -> Any:
             user.locale = session[SESSION_KEY]  # keep the language chosen before signing in
     if user is None:
         if refusal is Refusal.UNAVAILABLE:
-            flash(_("The directory is unavailable, so nobody can sign in right now. Try again in a few minutes."),
-                  "error")
+            flash(_("The directory is unavailable, so directory accounts cannot sign in right now. "
+                    "Try again in a few minutes."), "error")
             return render_template("auth/login.html", next_url=next_url, email=email), 503
         flash(_("The e-mail address or the password is wrong."), "error")
         return render_template("auth/login.html", next_url=next_url, email=email), 401

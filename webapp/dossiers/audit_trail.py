@@ -120,6 +120,12 @@ def _describe(event: AuditEvent, names: _Names) -> str:
         "file_deactivated": lambda: _("File “%(name)s” deactivated", name=d.get("name", "?")),
         "file_reactivated": lambda: _("File “%(name)s” reactivated", name=d.get("name", "?")),
         "file_deleted": lambda: _("File “%(name)s” deleted for good", name=d.get("name", "?")),
+        "task_dates_set": lambda: _("Dates of task “%(task)s” changed", task=names.task(d)),
+        "note_added": lambda: _("Note added"),
+        "call_logged": lambda: _("Phone call logged"),
+        "appointment_planned": lambda: _("Appointment “%(subject)s” planned", subject=d.get("subject", "?")),
+        "appointment_done": lambda: _("Appointment “%(subject)s” held", subject=d.get("subject", "?")),
+        "appointment_cancelled": lambda: _("Appointment “%(subject)s” cancelled", subject=d.get("subject", "?")),
     }
     describe = texts.get(kind)
     return describe() if describe else kind.replace("_", " ").capitalize()

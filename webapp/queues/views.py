@@ -1,4 +1,6 @@
-"""Queue pages (open tasks; claim, assign, release, dispatch) and their administration."""
+"""Queue pages (open e-mails, not linked / linked to a dossier; open tasks: claim, assign, release,
+dispatch), "items I am working on", and the administration of queues. The e-mails' actions are on
+the mail page (webapp/mail)."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from engine.workflow.models import HumanTask
 from webapp.auth import BACK_OFFICE, require_roles, roles_guard
 from webapp.context import db_session, services
 from webapp.labels import process_text
+from webapp.mail.queries import my_mails, queue_mails
 from webapp.tasks.queries import _base_query, _by_urgency, _rows, my_tasks
 from webapp.transactions import run_command
 
@@ -58,7 +61,10 @@ def index() -> Any:
 
 @bp.get("/working")
 def working() -> Any:
-    return render_template("queues/working.html", rows=my_tasks(db_session(), current_user))
+    session = db_session()
+    return render_template("queues/working.html", rows=my_tasks(session, current_user),
+                           mails_unlinked=my_mails(session, current_user.id, linked=False),
+                           mails_linked=my_mails(session, current_user.id, linked=True))
 
 
 @bp.get("/<code>")
@@ -68,6 +74,7 @@ def show(code: str) -> Any:
     rows = _rows(session, _by_urgency(_base_query().where(HumanTask.queue == code)).limit(200))
     return render_template(
         "queues/show.html", queue=queue, rows=rows, may_work=_may_work(queue),
+        mails_unlinked=queue_mails(session, code, linked=False), mails_linked=queue_mails(session, code, linked=True),
         may_dispatch=_may_work(queue) or _oversees(),
         targets=[q for q in commands.all_queues(session, active_only=True) if q.code != code])
 

@@ -32,6 +32,28 @@ def can_take(user: SignedInUser, queue: str | None) -> bool:
     return Role.CASE_WORKER in user.roles
 
 
+def takeable_among(user: SignedInUser, queues: set[str | None]) -> dict[str | None, bool]:
+    """:func:`can_take` for several queues at once, in two queries whatever their number (a
+    page of the task list asks for each queue of its unassigned tasks)."""
+    if not queues:
+        return {}
+    if user.has_role(Role.DISPATCHER):
+        return dict.fromkeys(queues, True)
+    session = db_session()
+    named = [queue for queue in queues if queue is not None]
+    configured = set(session.scalars(select(Queue.code).where(Queue.code.in_(named)))) if named else set()
+    mine = member_codes(session, user.id) if configured else set()
+    answers: dict[str | None, bool] = {}
+    for queue in queues:
+        if queue in configured:
+            answers[queue] = queue in mine
+        elif queue in ROLE_NAMES:
+            answers[queue] = Role(queue) in user.roles
+        else:
+            answers[queue] = Role.CASE_WORKER in user.roles
+    return answers
+
+
 def takeable_queues(user: SignedInUser) -> ColumnElement[bool]:
     """The SQL condition on HumanTask.queue matching :func:`can_take`."""
     if user.has_role(Role.DISPATCHER):

@@ -15,6 +15,7 @@ from engine.cases.models import Dossier, DossierPhase, DossierType
 from engine.cases.phases import PHASE_FLOWS, phase_steps
 from engine.db import Database
 from engine.workflow.deploy import validate
+from engine.workflow.errors import DeploymentError
 from engine.workflow.models import AuditEvent, InstanceStatus
 from engine.workflow.operators import OperatorRegistry
 from engine.workflow.specs import parse_diagram, properties
@@ -127,3 +128,15 @@ def test_advice_forms_enforce_required_fields() -> None:
     with pytest.raises(FormInvalid) as refused:
         registry.validate("advice.themes", {"themes": []})
     assert "themes" in refused.value.errors
+
+
+def test_every_deployment_checks_the_milestones_against_the_dossier_type(db: Database) -> None:
+    """Not only the designer: the engine of the composition root (CLI, `make demo`) refuses a
+    milestone naming a phase its dossier type does not have."""
+    engine = make_engine()
+    information = next(path for path in DIAGRAMS if path.stem == "information")
+    wrong = information.read_text().replace('name="phase" value="request"', 'name="phase" value="execution"', 1)
+    with db.transaction() as session, pytest.raises(DeploymentError) as refused:
+        engine.deploy(session, wrong, information.name)
+    assert any(problem.element_id == "phase_request" and "execution" in problem.message
+               for problem in refused.value.problems)

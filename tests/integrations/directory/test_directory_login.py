@@ -89,7 +89,7 @@ def test_a_local_fallback_admin_signs_in_when_the_directory_does_not_know_them(
     assert _post(closed, admin.email, DEFAULT_PASSWORD).status_code == 401
 
 
-def test_directory_down_refuses_everyone_with_a_clear_message(settings: Settings, db: Database) -> None:
+def test_directory_down_refuses_directory_users_but_not_the_fallback_admin(settings: Settings, db: Database) -> None:
     server = start_slapd()
     url = server.ldap_uri
     client = build_app(directory_settings(settings, url), db).test_client()
@@ -98,9 +98,17 @@ def test_directory_down_refuses_everyone_with_a_clear_message(settings: Settings
     create_user(db, Role.ADMINISTRATOR, email="fallback-admin@guichet.test")
     server.stop()
 
-    for email, password in [("anna.peeters@guichet.test", ANNA_PASSWORD),
-                            ("fallback-admin@guichet.test", DEFAULT_PASSWORD)]:
-        response = _post(client, email, password)
-        assert response.status_code == 503
-        assert "L'annuaire est indisponible" in page_text(response)
-        assert client.get("/tasks/").status_code == 302  # no session
+    response = _post(client, "anna.peeters@guichet.test", ANNA_PASSWORD)
+    assert response.status_code == 503
+    assert "L'annuaire est indisponible" in page_text(response)
+    assert client.get("/tasks/").status_code == 302  # no session
+
+    wrong = _post(client, "fallback-admin@guichet.test", "not the password")
+    assert wrong.status_code == 503  # while the directory is down, a failed sign-in says so
+    assert client.get("/tasks/").status_code == 302
+
+    assert _post(client, "fallback-admin@guichet.test", DEFAULT_PASSWORD).status_code == 302
+    assert client.get("/tasks/").status_code == 200
+
+    closed = build_app(dataclasses.replace(directory_settings(settings, url), ldap_local_accounts=False), db)
+    assert _post(closed.test_client(), "fallback-admin@guichet.test", DEFAULT_PASSWORD).status_code == 503
