@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engine.access.models import Role, User
 from engine.queues import commands
@@ -19,11 +19,15 @@ from engine.workflow.models import HumanTask
 from webapp.auth import BACK_OFFICE, require_roles, roles_guard
 from webapp.context import db_session, services
 from webapp.labels import process_text
-from webapp.mail.queries import my_mails, queue_mails
+from webapp.mail.queries import COUNT_CAP, my_mails, queue_mails
 from webapp.tasks.queries import _base_query, _by_urgency, _rows, my_tasks
 from webapp.transactions import run_command
 
 bp = Blueprint("queues", __name__, url_prefix="/queues")
+
+# A queue page lists its most urgent open tasks (the task list, filtered on the queue, pages
+# through all of them) and counts at most COUNT_CAP: it costs the same in a queue of 100,000.
+TASKS_SHOWN = 50
 bp.before_request(roles_guard(*BACK_OFFICE))
 
 
@@ -71,9 +75,13 @@ def working() -> Any:
 def show(code: str) -> Any:
     queue = _visible_queue(code)
     session = db_session()
-    rows = _rows(session, _by_urgency(_base_query().where(HumanTask.queue == code)).limit(200))
+    open_tasks = _base_query().where(HumanTask.queue == code)
+    rows = _rows(session, _by_urgency(open_tasks).limit(TASKS_SHOWN))
+    total = session.scalar(select(func.count()).select_from(
+        open_tasks.with_only_columns(HumanTask.id).limit(COUNT_CAP + 1).subquery())) or 0
     return render_template(
-        "queues/show.html", queue=queue, rows=rows, may_work=_may_work(queue),
+        "queues/show.html", queue=queue, rows=rows, tasks_more=total > len(rows),
+        tasks_count=f"{COUNT_CAP}+" if total > COUNT_CAP else str(total), may_work=_may_work(queue),
         mails_unlinked=queue_mails(session, code, linked=False), mails_linked=queue_mails(session, code, linked=True),
         may_dispatch=_may_work(queue) or _oversees(),
         targets=[q for q in commands.all_queues(session, active_only=True) if q.code != code])
@@ -146,6 +154,65 @@ def dispatch(code: str, task_id: int) -> Any:
     by = current_user.id
     return _act(code, task_id, lambda s: commands.dispatch(s, task_id, to_queue=target, by_user_id=by),
                 _("“%(task)s” was sent to another queue.", task=process_text(task.name)))
+
+
+def _selected(queue: Queue) -> list[HumanTask]:
+    ids = sorted({int(v) for v in request.form.getlist("task_id") if v.isdigit()})
+    if not ids:
+        return []
+    return list(db_session().scalars(select(HumanTask).where(HumanTask.id.in_(ids), HumanTask.queue == queue.code)
+                                     .order_by(HumanTask.id)))
+
+
+def _act_on_selected(queue: Queue, action_for: Any, done: Any) -> Any:
+    """Run one command per selected task (each its own transaction): what succeeded stays done,
+    and the page says which tasks someone else changed meanwhile."""
+    tasks = _selected(queue)
+    if not tasks:
+        flash(_("Select at least one task first."), "error")
+        return redirect(url_for("queues.show", code=queue.code))
+    succeeded, conflicts = 0, []
+    for task in tasks:
+        try:
+            run_command(action_for(task.id))
+        except ConflictError:
+            conflicts.append(process_text(task.name))
+        except EngineError as exc:
+            flash(f"{process_text(task.name)}: {exc}", "error")
+        else:
+            succeeded += 1
+    if succeeded:
+        flash(done(succeeded), "success")
+    if conflicts:
+        flash(_("Someone else changed these tasks just before you: %(tasks)s.", tasks=", ".join(conflicts)),
+              "error")
+    return redirect(url_for("queues.show", code=queue.code))
+
+
+@bp.post("/<code>/tasks/assign-selected")
+def assign_selected(code: str) -> Any:
+    queue = _queue_or_404(code)
+    if not (_may_work(queue) or _oversees()):
+        abort(403)
+    assignee_id = request.form.get("assignee_id", type=int)
+    if assignee_id not in {m.id for m in queue.members}:
+        abort(400)
+    by = current_user.id
+    return _act_on_selected(
+        queue,
+        lambda task_id: lambda s: services().engine.assign(s, task_id, assignee_id=assignee_id, by_user_id=by),
+        lambda n: _("Tasks assigned: %(count)s.", count=n))
+
+
+@bp.post("/<code>/tasks/dispatch-selected")
+def dispatch_selected(code: str) -> Any:
+    queue = _queue_or_404(code)
+    if not (_may_work(queue) or _oversees()):
+        abort(403)
+    target, by = request.form.get("to", ""), current_user.id
+    return _act_on_selected(
+        queue, lambda task_id: lambda s: commands.dispatch(s, task_id, to_queue=target, by_user_id=by),
+        lambda n: _("Tasks sent to another queue: %(count)s.", count=n))
 
 
 # administration -------------------------------------------------------------------------------

@@ -155,3 +155,46 @@ def test_a_manager_sees_every_queue_but_does_not_take(app: Flask, make_user, db:
     assert manager.post(f"/queues/frontdesk/tasks/{task.id}/claim").status_code == 403
     with db.transaction() as s:
         assert s.get(HumanTask, task.id).assignee_id is None
+
+
+def _open_tasks(db: Database) -> list[HumanTask]:
+    with db.transaction() as s:
+        tasks = list(s.scalars(select(HumanTask).where(HumanTask.state == "ready").order_by(HumanTask.id)))
+        for task in tasks:
+            s.expunge(task)
+        return tasks
+
+
+def test_selected_tasks_are_assigned_or_dispatched_together(app: Flask, make_user, db: Database) -> None:
+    anna_user = make_user(Role.CASE_WORKER, name="Anna Peeters", locale="en")
+    bram_user = make_user(Role.CASE_WORKER, name="Bram Janssens", locale="en")
+    outsider = make_user(Role.CASE_WORKER, name="Olga Outside", locale="en")
+    anna = _client(app, anna_user)
+    for _ in range(3):
+        open_information_dossier(anna)
+    _seed(db, frontdesk=[anna_user, bram_user])
+    first, second, third = _open_tasks(db)
+
+    page = anna.get("/queues/frontdesk").get_data(as_text=True)
+    assert page.count('name="task_id"') == 3 and 'id="queue-tasks"' in page  # one action bar, no per-row lists
+
+    empty = anna.post("/queues/frontdesk/tasks/assign-selected", data={"assignee_id": str(bram_user.id)},
+                      follow_redirects=True)
+    assert "Select at least one task first." in page_text(empty)
+    assert anna.post("/queues/frontdesk/tasks/assign-selected",
+                     data={"assignee_id": str(outsider.id), "task_id": [str(first.id)]}).status_code == 400
+
+    done = anna.post("/queues/frontdesk/tasks/assign-selected", follow_redirects=True,
+                     data={"assignee_id": str(bram_user.id), "task_id": [str(first.id), str(second.id)]})
+    assert "Tasks assigned: 2." in page_text(done)
+    assert [t.assignee_id for t in _open_tasks(db)] == [bram_user.id, bram_user.id, None]
+
+    moved = anna.post("/queues/frontdesk/tasks/dispatch-selected", follow_redirects=True,
+                      data={"to": "energy", "task_id": [str(second.id), str(third.id)]})
+    assert "Tasks sent to another queue: 2." in page_text(moved)
+    assert [t.queue for t in _open_tasks(db)] == ["frontdesk", "energy", "energy"]
+    # a task of another queue is not acted on from this queue's page
+    again = anna.post("/queues/frontdesk/tasks/dispatch-selected", follow_redirects=True,
+                      data={"to": "housing", "task_id": [str(third.id)]})
+    assert "Select at least one task first." in page_text(again)
+    assert _open_tasks(db)[2].queue == "energy"
