@@ -1,6 +1,6 @@
 """Benchmark of the case-worker workspace on a large PostgreSQL database (issue 4 §9).
 
-    .venv/bin/python bench/workspace.py [--scale tiny|small|full] [--samples N] [--reuse] [--explain]
+    .venv/bin/python bench/workspace.py [--scale tiny|small|mid|full] [--samples N] [--reuse] [--explain]
                                         [--docs|--no-docs]
 
 ``full`` is the recorded figure: 1,000,000 dossiers, 200,000 open human tasks, 500,000 e-mails,
@@ -16,7 +16,8 @@
    (COPY), their queue memberships (each in 1-3 queues, the measured worker in ``frontdesk`` and
    ``energy``); the open human tasks brought to exactly the scale's number (extra ones are open
    tasks copied on the same instance, a surplus is cancelled), spread over the seed queues and the
-   members of each queue, due dates with ~15 % overdue; the e-mails (COPY): ~40 % linked to a
+   members of each queue, due dates with ~15 % overdue (the past tasks, all done by the templates'
+   one worker, spread over the workers); the e-mails (COPY): ~40 % linked to a
    dossier, ~15 % of those written by Guichet (direction ``out``), a few in 5 with attachments
    (rows only; no blob contents), spread over the queues and their members, the older ones mostly
    closed. VACUUM ANALYZE at the end, as autovacuum would have done by then.
@@ -34,7 +35,9 @@
    is timed. The stored messages are deleted afterwards so that ``--reuse`` finds the same data.
 
 ``--reuse`` measures again on the database a previous run generated (its scale is read from the
-database comment). The last line of stdout is one JSON object:
+database comment; tables, indexes and constraints the code added since are created, a new column
+needs a new generation). A section is appended to docs/benchmarks.md at scale full (``--docs`` /
+``--no-docs`` to choose). The last line of stdout is one JSON object:
 ``{"my_tasks_ms_p95", "queue_ms_p95", "view_two_filters_ms_p95", "view_page50_ms_p95",
 "star_search_ms_p95", "mail_intake_10k_s"}``; ``queue_ms_p95`` is the worse of the two queue
 pages; below 10,000 messages ``mail_intake_10k_s`` is extrapolated from the measured intake (the
@@ -740,8 +743,8 @@ class Intake:
             return None
         if self.messages == 10_000:
             return self.seconds
-        base = self.startup_s or 0.0
-        return base + (self.seconds - base) * 10_000 / self.messages
+        base = self.startup_s or 0.0  # a tiny intake can finish quicker than the empty run: noise, not < 0
+        return base + max(self.seconds - base, 0.0) * 10_000 / self.messages
 
 
 def write_maildir(path: Path, count: int, replies_to: list[str], numbers: list[str], rng: random.Random) -> int:

@@ -15,7 +15,7 @@ from engine.cases.models import Dossier
 from engine.mail.models import Mail
 
 LIST_CAP = 100
-QUEUE_PART_CAP = 50  # a queue page shows two parts (not linked / linked): 100 rows in all
+QUEUE_PART_CAP = 25  # a queue page shows two parts (not linked / linked); all of them: the e-mails view
 COUNT_CAP = 1000
 
 _LIST_COLUMNS = load_only(Mail.id, Mail.message_id, Mail.direction, Mail.subject, Mail.sender, Mail.sender_name,

@@ -15,7 +15,7 @@ from engine.access.models import Role, User
 from engine.queues import commands
 from engine.queues.models import Queue
 from engine.workflow.errors import ConflictError, EngineError, NotFound
-from engine.workflow.models import HumanTask
+from engine.workflow.models import HumanTask, HumanTaskState
 from webapp.auth import BACK_OFFICE, require_roles, roles_guard
 from webapp.context import db_session, services
 from webapp.labels import process_text
@@ -77,8 +77,9 @@ def show(code: str) -> Any:
     session = db_session()
     open_tasks = _base_query().where(HumanTask.queue == code)
     rows = _rows(session, _by_urgency(open_tasks).limit(TASKS_SHOWN))
-    total = session.scalar(select(func.count()).select_from(
-        open_tasks.with_only_columns(HumanTask.id).limit(COUNT_CAP + 1).subquery())) or 0
+    total = session.scalar(select(func.count()).select_from(  # the task table alone: no join to count
+        select(HumanTask.id).where(HumanTask.state == HumanTaskState.READY, HumanTask.queue == code)
+        .limit(COUNT_CAP + 1).subquery())) or 0
     return render_template(
         "queues/show.html", queue=queue, rows=rows, tasks_more=total > len(rows),
         tasks_count=f"{COUNT_CAP}+" if total > COUNT_CAP else str(total), may_work=_may_work(queue),

@@ -3,17 +3,22 @@ dispatch from a queue's page, and "Items I am working on"."""
 
 from __future__ import annotations
 
+import html
+import re
+
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from engine.access.models import Role, User
 from engine.db import Database
+from engine.mail.models import Mail
 from engine.queues.commands import seed_queues
 from engine.queues.models import Queue
 from engine.workflow.models import AuditEvent, HumanTask
 from tests.webapp.support import login, page_text
 from tests.webapp.test_information_slice import open_information_dossier, ready_task
+from webapp.mail.queries import QUEUE_PART_CAP
 
 
 def _client(app: Flask, user: User) -> FlaskClient:
@@ -198,3 +203,18 @@ def test_selected_tasks_are_assigned_or_dispatched_together(app: Flask, make_use
                       data={"to": "housing", "task_id": [str(third.id)]})
     assert "Select at least one task first." in page_text(again)
     assert _open_tasks(db)[2].queue == "energy"
+
+
+def test_a_full_mail_part_links_to_all_its_mails_as_a_view(app: Flask, make_user, db: Database) -> None:
+    anna_user = make_user(Role.CASE_WORKER, name="Anna Peeters", locale="en")
+    _seed(db, frontdesk=[anna_user])
+    with db.transaction() as s:
+        s.add_all(Mail(message_id=f"many-{n}@x", subject=f"Question {n}", sender="c@x.example", queue="frontdesk")
+                  for n in range(QUEUE_PART_CAP + 2))
+    anna = _client(app, anna_user)
+    page = anna.get("/queues/frontdesk").get_data(as_text=True)
+    assert page.count('">Question ') == QUEUE_PART_CAP  # the subject links of the newest rows
+    link = re.search(r'<a href="(/views/mails\?[^"]+)">All of them, as a view</a>', page)
+    assert link is not None
+    listed = page_text(anna.get(html.unescape(link.group(1))))
+    assert f"({QUEUE_PART_CAP + 2})" in listed or "Question 0" in listed
