@@ -22,6 +22,7 @@ import sys
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -54,9 +55,10 @@ FOREIGN_TABLE_PREFIXES = ("kombu_", "celery_", "alembic_")
 # --------------------------------------------------------------------------- migrations
 
 
-def _dialect_specific_indexes() -> set[str]:
-    return {str(index.name) for table in Base.metadata.tables.values() for index in table.indexes
-            if getattr(getattr(index, "_ddl_if", None), "dialect", None)}
+@cache
+def _dialect_specific_indexes() -> frozenset[str]:
+    return frozenset(str(index.name) for table in Base.metadata.tables.values() for index in table.indexes
+                     if getattr(getattr(index, "_ddl_if", None), "dialect", None))
 
 
 def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:

@@ -46,13 +46,6 @@ def _queue_or_404(code: str) -> Queue:
     return queue
 
 
-def _visible_queue(code: str) -> Queue:
-    queue = _queue_or_404(code)
-    if not (_oversees() or _may_work(queue)):
-        abort(403)
-    return queue
-
-
 @bp.get("/")
 def index() -> Any:
     session = db_session()
@@ -73,7 +66,10 @@ def working() -> Any:
 
 @bp.get("/<code>")
 def show(code: str) -> Any:
-    queue = _visible_queue(code)
+    queue = _queue_or_404(code)
+    may_work = _may_work(queue)  # one membership query for the page
+    if not (may_work or _oversees()):
+        abort(403)
     session = db_session()
     open_tasks = _base_query().where(HumanTask.queue == code)
     rows = _rows(session, _by_urgency(open_tasks).limit(TASKS_SHOWN))
@@ -82,9 +78,9 @@ def show(code: str) -> Any:
         .limit(COUNT_CAP + 1).subquery())) or 0
     return render_template(
         "queues/show.html", queue=queue, rows=rows, tasks_more=total > len(rows),
-        tasks_count=f"{COUNT_CAP}+" if total > COUNT_CAP else str(total), may_work=_may_work(queue),
+        tasks_count=f"{COUNT_CAP}+" if total > COUNT_CAP else str(total), may_work=may_work,
         mails_unlinked=queue_mails(session, code, linked=False), mails_linked=queue_mails(session, code, linked=True),
-        may_dispatch=_may_work(queue) or _oversees(),
+        may_dispatch=may_work or _oversees(),
         targets=[q for q in commands.all_queues(session, active_only=True) if q.code != code])
 
 
@@ -118,21 +114,6 @@ def claim(code: str, task_id: int) -> Any:
                 _("“%(task)s” is now yours.", task=process_text(task.name)))
 
 
-@bp.post("/<code>/tasks/<int:task_id>/assign")
-def assign(code: str, task_id: int) -> Any:
-    queue = _queue_or_404(code)
-    task = _task_in(queue, task_id)
-    if not (_may_work(queue) or _oversees()):
-        abort(403)
-    assignee_id = request.form.get("assignee_id", type=int)
-    if assignee_id not in {m.id for m in queue.members}:
-        abort(400)
-    by = current_user.id
-    return _act(code, task_id,
-                lambda s: services().engine.assign(s, task_id, assignee_id=assignee_id, by_user_id=by),
-                _("“%(task)s” is assigned.", task=process_text(task.name)))
-
-
 @bp.post("/<code>/tasks/<int:task_id>/release")
 def release(code: str, task_id: int) -> Any:
     queue = _queue_or_404(code)
@@ -143,18 +124,6 @@ def release(code: str, task_id: int) -> Any:
     force = current_user.has_role(Role.DISPATCHER) or queue.responsible_id == user_id
     return _act(code, task_id, lambda s: services().engine.unclaim(s, task_id, user_id=user_id, force=force),
                 _("“%(task)s” is back in its queue.", task=process_text(task.name)))
-
-
-@bp.post("/<code>/tasks/<int:task_id>/dispatch")
-def dispatch(code: str, task_id: int) -> Any:
-    queue = _queue_or_404(code)
-    task = _task_in(queue, task_id)
-    if not (_may_work(queue) or _oversees()):
-        abort(403)
-    target = request.form.get("to", "")
-    by = current_user.id
-    return _act(code, task_id, lambda s: commands.dispatch(s, task_id, to_queue=target, by_user_id=by),
-                _("“%(task)s” was sent to another queue.", task=process_text(task.name)))
 
 
 def _selected(queue: Queue) -> list[HumanTask]:

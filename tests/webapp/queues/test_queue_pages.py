@@ -127,16 +127,17 @@ def test_claim_assign_release_and_dispatch_from_the_queue_page(app: Flask, make_
     assert "just before you" in page_text(late) or "taken by someone else" in page_text(late)
     assert ready_task(db, "register_request").assignee_id == anna_user.id
 
-    assert anna.post(f"/queues/frontdesk/tasks/{task.id}/assign",
-                     data={"assignee_id": str(bram_user.id)}).status_code == 302
+    assert anna.post("/queues/frontdesk/tasks/assign-selected",
+                     data={"assignee_id": str(bram_user.id), "task_id": str(task.id)}).status_code == 302
     assert ready_task(db, "register_request").assignee_id == bram_user.id
-    assert anna.post(f"/queues/frontdesk/tasks/{task.id}/assign",
-                     data={"assignee_id": str(energy_user.id)}).status_code == 400  # not a member
+    not_a_member = {"assignee_id": str(energy_user.id), "task_id": str(task.id)}
+    assert anna.post("/queues/frontdesk/tasks/assign-selected", data=not_a_member).status_code == 400
 
     assert bram.post(f"/queues/frontdesk/tasks/{task.id}/release").status_code == 302
     assert ready_task(db, "register_request").assignee_id is None
 
-    assert anna.post(f"/queues/frontdesk/tasks/{task.id}/dispatch", data={"to": "energy"}).status_code == 302
+    assert anna.post("/queues/frontdesk/tasks/dispatch-selected",
+                     data={"to": "energy", "task_id": str(task.id)}).status_code == 302
     assert ready_task(db, "register_request").queue == "energy"
     assert "Register the request" in page_text(eva.get("/queues/energy"))
     assert "Waiting in my queues (1)" in page_text(eva.get("/tasks/"))
