@@ -74,22 +74,33 @@ demo: setup
 lint: venv
 	$(BIN)/ruff check .
 
+# The benchmark smoke tests (marker pg_bench) always use PostgreSQL, so the SQLite run leaves
+# them to the PostgreSQL run instead of doing the same work twice.
+SQLITE_PYTEST := env -u GUICHET_TEST_DATABASE_URL $(BIN)/pytest -m "not pg_bench" $(PYTEST_ARGS)
+POSTGRES_PYTEST := GUICHET_TEST_DATABASE_URL='$(PG_TEST_URL)' $(BIN)/pytest $(PYTEST_ARGS)
+TEST_LOGS := .test-logs
+
 test-sqlite: setup
-	env -u GUICHET_TEST_DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
+	$(SQLITE_PYTEST)
 
 test-postgres: setup
-	GUICHET_TEST_DATABASE_URL='$(PG_TEST_URL)' $(BIN)/pytest $(PYTEST_ARGS)
+	$(POSTGRES_PYTEST)
 
 # ruff and both pytest runs always happen (one CI run shows every failure); the target fails
-# when any of them failed.
+# when any of them failed. The two database runs share nothing (their own databases, broker
+# queues, ports and temporary directories), so they run side by side; each one's output is
+# kept in $(TEST_LOGS)/ and printed whole when both are done.
 test: setup
-	@status=0; \
+	@status=0; mkdir -p $(TEST_LOGS); \
 	echo "==> ruff check ."; \
 	$(BIN)/ruff check . || status=1; \
-	echo "==> pytest on SQLite"; \
-	env -u GUICHET_TEST_DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS) || status=1; \
-	echo "==> pytest on PostgreSQL ($(PG_TEST_URL))"; \
-	GUICHET_TEST_DATABASE_URL='$(PG_TEST_URL)' $(BIN)/pytest $(PYTEST_ARGS) || status=1; \
+	echo "==> pytest on SQLite and on PostgreSQL ($(PG_TEST_URL)), side by side"; \
+	( $(SQLITE_PYTEST) > $(TEST_LOGS)/sqlite.log 2>&1 ) & sqlite_pid=$$!; \
+	( $(POSTGRES_PYTEST) > $(TEST_LOGS)/postgres.log 2>&1 ) & pg_pid=$$!; \
+	wait $$sqlite_pid || { status=1; echo "==> pytest on SQLite FAILED"; }; \
+	wait $$pg_pid || { status=1; echo "==> pytest on PostgreSQL FAILED"; }; \
+	echo "==> pytest on SQLite"; cat $(TEST_LOGS)/sqlite.log; \
+	echo "==> pytest on PostgreSQL ($(PG_TEST_URL))"; cat $(TEST_LOGS)/postgres.log; \
 	if [ $$status -ne 0 ]; then echo "==> make test FAILED (see above)"; else echo "==> make test passed"; fi; \
 	exit $$status
 

@@ -18,6 +18,9 @@ from sqlalchemy.engine import make_url
 
 from bench import dossiers as bench
 
+# always on PostgreSQL: `make test` runs it once, in its PostgreSQL run
+pytestmark = pytest.mark.pg_bench
+
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/guichet_test"
 
 

@@ -22,6 +22,9 @@ from bench import workspace as bench
 from bench.dossiers import BenchError, libpq_dsn
 from engine.queues.commands import SEED_QUEUES
 
+# always on PostgreSQL: `make test` runs it once, in its PostgreSQL run
+pytestmark = pytest.mark.pg_bench
+
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/guichet_test"
 FIGURES = {"my_tasks_ms_p95", "queue_ms_p95", "view_two_filters_ms_p95", "view_page50_ms_p95",
            "star_search_ms_p95", "mail_intake_10k_s"}
