@@ -64,7 +64,7 @@ class AdviceRequestForm(FormSchema):
         metadata=field(_l("Renovation coach (e-mail)"),
                        help=_l("The coach's account e-mail: the next tasks of the dossier are assigned to them.")),
     )
-    request_date = day(_l("Date of the request"), required=True)
+    request_date = day(_l("Date of the request"), required=True, fact="request_date")
     source = choice(_l("Source"), SOURCES)
     request_summary = text(_l("What is the advice about?"), required=True, long=True)
 

@@ -17,9 +17,10 @@ def codes(choices: Choices) -> list[str]:
     return [code for code, _label in choices]
 
 
-def choice(label: Any, choices: Choices, *, required: bool = True, help: Any = None) -> fields.String:
+def choice(label: Any, choices: Choices, *, required: bool = True, help: Any = None,
+           fact: str | None = None) -> fields.String:
     return fields.String(required=required, validate=validate.OneOf(codes(choices), error=CHOOSE_PROPOSED),
-                         metadata=field(label, widget="select", choices=choices, help=help))
+                         metadata=field(label, widget="select", choices=choices, help=help, fact=fact))
 
 
 def choices_list(label: Any, choices: Choices, *, required: bool = False, help: Any = None) -> fields.List:
@@ -43,14 +44,16 @@ def text(label: Any, *, required: bool = False, long: bool = False, help: Any = 
                          metadata=field(label, widget="textarea" if long else None, help=help))
 
 
-def day(label: Any, *, required: bool = False, help: Any = None) -> fields.Date:
-    return fields.Date(required=required, metadata=field(label, help=help))
+def day(label: Any, *, required: bool = False, help: Any = None, fact: str | None = None) -> fields.Date:
+    """``fact``: keep the date in dossier_facts under that name (see forms/registry.py)."""
+    return fields.Date(required=required, metadata=field(label, help=help, fact=fact))
 
 
-def amount(label: Any, *, required: bool = False, help: Any = None) -> fields.Decimal:
+def amount(label: Any, *, required: bool = False, help: Any = None, fact: str | None = None) -> fields.Decimal:
+    """``fact``: keep the amount in dossier_facts under that name (the reports sum it)."""
     return fields.Decimal(required=required, places=2, as_string=True,
                           validate=validate.Range(min=0, error=_l("Enter an amount of zero or more.")),
-                          metadata=field(label, widget="number", help=help))
+                          metadata=field(label, widget="number", help=help, fact=fact))
 
 
 def yes_no(label: Any, *, help: Any = None) -> fields.Boolean:

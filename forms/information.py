@@ -96,6 +96,7 @@ class InformationRequestForm(FormSchema):
         metadata=field(
             _l("Date of the request"),
             help=_l("The date of the very first contact with the citizen (e-mail, phone, counter or event)."),
+            fact="request_date",
         ),
     )
     source = fields.String(
@@ -111,6 +112,7 @@ class InformationRequestForm(FormSchema):
             widget="select",
             choices=FIRST_ACTIONS,
             help=_l("The first thing the one-stop shop did after the citizen's contact."),
+            fact="first_action",
         ),
     )
     first_action_date = fields.Date(
@@ -118,6 +120,7 @@ class InformationRequestForm(FormSchema):
         metadata=field(
             _l("Date of the first action"),
             help=_l("The lead time in working days is computed from the two dates."),
+            fact="first_action_date",
         ),
     )
 

@@ -18,9 +18,9 @@ LOAN_DECISIONS: Choices = [
 
 @registry.form("loan.request", _l("Register the loan request"), _l("The amount and purpose asked."))
 class LoanRequestForm(FormSchema):
-    request_date = day(_l("Date of the request"), required=True)
+    request_date = day(_l("Date of the request"), required=True, fact="request_date")
     source = choice(_l("Source"), SOURCES)
-    requested_amount = amount(_l("Requested amount (EUR)"), required=True)
+    requested_amount = amount(_l("Requested amount (EUR)"), required=True, fact="loan_requested_amount")
     purpose = text(_l("Purpose of the loan"), required=True, long=True)
 
 
@@ -33,9 +33,9 @@ class LoanAnalysisForm(FormSchema):
 
 @registry.form("loan.decision", _l("Decide on the loan"))
 class LoanDecisionForm(FormSchema):
-    decision = choice(_l("Decision"), LOAN_DECISIONS)
-    decision_date = day(_l("Date of the decision"), required=True)
-    granted_amount = amount(_l("Granted amount (EUR)"))
+    decision = choice(_l("Decision"), LOAN_DECISIONS, fact="loan_decision")
+    decision_date = day(_l("Date of the decision"), required=True, fact="decision_date")
+    granted_amount = amount(_l("Granted amount (EUR)"), fact="loan_granted_amount")
 
 
 @registry.form("loan.signature", _l("Sign the loan agreement"))
@@ -46,7 +46,7 @@ class LoanSignatureForm(FormSchema):
 @registry.form("loan.collection", _l("Pay out the loan"))
 class LoanCollectionForm(FormSchema):
     paid_out_date = day(_l("Date paid out"), required=True)
-    paid_out_amount = amount(_l("Amount paid out (EUR)"), required=True)
+    paid_out_amount = amount(_l("Amount paid out (EUR)"), required=True, fact="loan_paid_out_amount")
 
 
 @registry.form("loan.circulation", _l("Follow the repayments"))

@@ -19,9 +19,10 @@ PREMIUM_DECISIONS: Choices = [
 
 @registry.form("premiums.submission", _l("Register the application"))
 class PremiumSubmissionForm(FormSchema):
-    submitted_date = day(_l("Date submitted"), required=True)
+    submitted_date = day(_l("Date submitted"), required=True, fact="request_date")
     source = choice(_l("Source"), SOURCES)
-    requested_amount = amount(_l("Requested amount (EUR)"), required=True)
+    requested_amount = amount(_l("Requested amount (EUR)"), required=True,
+                              fact="premium_requested_amount")
 
 
 @registry.form("premiums.processing", _l("Process the application"))
@@ -33,9 +34,9 @@ class PremiumProcessingForm(FormSchema):
 
 @registry.form("premiums.decision", _l("Decide on the premium"))
 class PremiumDecisionForm(FormSchema):
-    decision = choice(_l("Decision"), PREMIUM_DECISIONS)
-    decision_date = day(_l("Date of the decision"), required=True)
-    granted_amount = amount(_l("Granted amount (EUR)"))
+    decision = choice(_l("Decision"), PREMIUM_DECISIONS, fact="premium_decision")
+    decision_date = day(_l("Date of the decision"), required=True, fact="decision_date")
+    granted_amount = amount(_l("Granted amount (EUR)"), fact="premium_granted_amount")
 
 
 @registry.form("premiums.report", _l("Report"))
@@ -47,4 +48,4 @@ class PremiumReportForm(FormSchema):
 @registry.form("premiums.payment", _l("Pay the premium"))
 class PremiumPaymentForm(FormSchema):
     paid_date = day(_l("Date paid"), required=True)
-    paid_amount = amount(_l("Amount paid (EUR)"), required=True)
+    paid_amount = amount(_l("Amount paid (EUR)"), required=True, fact="premium_paid_amount")

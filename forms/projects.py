@@ -28,7 +28,7 @@ FINAL_DECISIONS: Choices = [
 
 
 class _RequestForm(FormSchema):
-    request_date = day(_l("Date of the request"), required=True)
+    request_date = day(_l("Date of the request"), required=True, fact="request_date")
     source = choice(_l("Source"), SOURCES)
     planned_works = choices_list(_l("Planned works"), WORKS, required=True)
     apartment_common_parts = yes_no(_l("Works in the common parts of a building"))

@@ -5,6 +5,8 @@ Field metadata (all optional but ``label``), given with :func:`field`:
   widget    -- text | textarea | date | number | select | multiselect | checkbox | email
   choices   -- a list of (value, label) pairs, or ``choices_provider``: a callable returning them
   help      -- help text shown under the field
+  fact      -- the name under which the value is kept in ``dossier_facts`` when the task of a
+               dossier completes (engine/monitoring/facts.py): the figures managers report on
 Whether a field is required comes from the marshmallow field itself.
 """
 
@@ -28,9 +30,12 @@ def field(
     choices: Choices | None = None,
     choices_provider: Callable[[], Choices] | None = None,
     help: Any = None,
+    fact: str | None = None,
 ) -> dict[str, Any]:
     """Metadata for a marshmallow field: ``fields.String(metadata=field(_l("Name")))``."""
     meta: dict[str, Any] = {"label": label}
+    if fact:
+        meta["fact"] = fact
     if widget:
         meta["widget"] = widget
     if choices is not None:
@@ -139,6 +144,27 @@ class FormRegistry:
 
     def keys(self) -> Iterable[str]:
         return sorted(self._forms)
+
+    def fact_mapping(self) -> dict[str, dict[str, str]]:
+        """form key -> {field: fact name} of the fields declared as facts (what the composition
+        root gives engine/monitoring/facts.py)."""
+        out: dict[str, dict[str, str]] = {}
+        for key, definition in self._forms.items():
+            facts = {name: f.metadata["fact"] for name, f in definition.schema().fields.items()
+                     if f.metadata.get("fact")}
+            if facts:
+                out[key] = facts
+        return out
+
+    def fact_fields(self) -> dict[str, list[tuple[str, fields.Field]]]:
+        """fact name -> [(form key, field)] declaring it: the reports tell amounts from dates by
+        the field's type and label a fact with the field's label."""
+        out: dict[str, list[tuple[str, fields.Field]]] = {}
+        for key in sorted(self._forms):
+            for f in self._forms[key].schema().fields.values():
+                if f.metadata.get("fact"):
+                    out.setdefault(f.metadata["fact"], []).append((key, f))
+        return out
 
     def validate(self, form_key: str, data: Mapping[str, Any]) -> dict[str, Any]:
         schema = self._schema(form_key)

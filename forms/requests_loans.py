@@ -22,7 +22,7 @@ OUTCOMES: Choices = [
 @registry.form("requests_loans.request", _l("Register the request"),
                _l("What does the citizen ask for, and when?"))
 class RequestsLoansRequestForm(FormSchema):
-    request_date = day(_l("Date of the request"), required=True)
+    request_date = day(_l("Date of the request"), required=True, fact="request_date")
     source = choice(_l("Source"), SOURCES)
     requested_item = text(_l("Requested item or service"), required=True)
     quantity = fields.Integer(load_default=1, validate=validate.Range(min=1, error=_l("Enter 1 or more.")),

@@ -51,7 +51,9 @@ def _register_blueprints(app: Flask, login_rate_limit: str) -> None:
     from webapp.auth import init_auth
     from webapp.designer import bp as designer_bp
     from webapp.files import bp as files_bp
+    from webapp.instances import bp as instances_bp
     from webapp.mail import bp as mail_bp
+    from webapp.monitoring import bp as monitoring_bp
     from webapp.parties import bp as parties_bp
     from webapp.places import bp as places_bp
     from webapp.queues import bp as queues_bp
@@ -75,6 +77,8 @@ def _register_blueprints(app: Flask, login_rate_limit: str) -> None:
     app.register_blueprint(views_bp)  # list views: /views/<entity>, saved views, CSV/Excel exports
     app.register_blueprint(mail_bp)  # a mail's page and actions, the dossier tab "E-mails"
     app.register_blueprint(designer_bp)  # the process designer: modeler, validate, drafts, deploy, history
+    app.register_blueprint(instances_bp)  # the instance viewer, interventions and the heat map per version
+    app.register_blueprint(monitoring_bp)  # managers: phase board, dwell times, flow, workload, incidents, reports
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
     app.register_blueprint(api_bp)
 

@@ -37,5 +37,12 @@ def build_services(settings: Settings | None = None, db: Database | None = None)
     from integrations.mail import jobs as mail_jobs  # guichet.fetch_mail, guichet.send_mail, beat entry
 
     mail_jobs.configure(settings)
+    # issue 6: the figures managers report on (facts of the task forms) and the monthly report mail
+    from engine.monitoring import report_jobs
+    from engine.monitoring.facts import install_fact_recorder
+    from webapp.monitoring.report_mail import make_mailer
+
+    install_fact_recorder(workflow_engine, default_forms.fact_mapping())
+    report_jobs.configure(settings, make_mailer(settings, default_forms))
     jobs.bind(db, workflow_engine)
     return Services(settings=settings, db=db, engine=workflow_engine, forms=default_forms)

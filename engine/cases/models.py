@@ -100,11 +100,28 @@ class DossierPhase(Base):
     transaction as the engine's ``phase_entered`` audit event (see engine/cases/phases.py)."""
 
     __tablename__ = "dossier_phases"
+    __table_args__ = (
+        # The phase board (engine/monitoring/phase_board.py) reads only the current rows of open
+        # dossiers: a small partial index, already grouped and sorted the way the board reads it.
+        Index("ix_dossier_phases_open", "open_type", "phase", "reached_at",
+              postgresql_where=text("open_type IS NOT NULL"), sqlite_where=text("open_type IS NOT NULL")),
+        # Dwell times (engine/monitoring/dwell.py) read the rows that left a phase in a period.
+        Index("ix_dossier_phases_left_at", "left_at", postgresql_where=text("left_at IS NOT NULL"),
+              sqlite_where=text("left_at IS NOT NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"), index=True)
     phase: Mapped[str] = mapped_column(String(40))
     reached_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # When the dossier reached its next phase (None: it is still in this one, or its process
+    # ended here). Kept by record_phase; left_at - reached_at is the time spent in the phase.
+    left_at: Mapped[dt.datetime | None]
+    # The dossier's type while this row is the current phase of an open dossier (active, its
+    # process neither completed nor terminated), else None: what the phase board counts, without
+    # reading a million dossiers and instances. Kept by engine/cases/phases.py (record_phase, and
+    # a flush listener when an instance ends or a dossier is deactivated or reactivated).
+    open_type: Mapped[str | None] = mapped_column(String(30))
 
 
 class NumberSequence(Base):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +17,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.workflow import audit
-from engine.workflow.diagram_checks import NS, structure_problems
+from engine.workflow.diagram_checks import (
+    BPMN,
+    NS,
+    data_store_problems,
+    executable_problems,
+    structure_problems,
+    unsupported_problems,
+)
 from engine.workflow.errors import ConflictError, DeploymentError, Problem
 from engine.workflow.forms_protocol import FormValidator
 from engine.workflow.models import ProcessVersion
@@ -133,6 +141,47 @@ def _registry_problems(
     return problems
 
 
+_PLAIN_WORDS = {
+    "A Service Task must have an operator":
+        "service task has no operator: choose the operator it calls in the properties panel",
+    'No DMN Diagram available with id "None", Available DMN ids are: ':
+        "business rule task names no decision table: set its spiffworkflow:calledDecisionId and deploy the "
+        ".dmn file with it",
+    "There is no support implemented for this task type.":
+        "Guichet cannot execute this kind of element: replace it with a task, gateway or event it supports",
+}
+_UNRESOLVED_DATA = re.compile(r"^Cannot resolve data(Input|Output)Association")
+
+
+def _clarify(problem: Problem, root: Any) -> Problem | None:
+    """SpiffWorkflow's own wording where it says too little: a data association it cannot follow
+    (the message shows an lxml object), a data store (no element named; reported by the structural
+    check instead). None drops the problem."""
+    if problem.message.startswith("Data Store with name") and problem.element_id is None:
+        return None
+    if problem.message in _PLAIN_WORDS:
+        return Problem(problem.file, problem.element_id, _PLAIN_WORDS[problem.message], problem.line)
+    match = _UNRESOLVED_DATA.match(problem.message)
+    if match and root is not None and problem.element_id:
+        by_id = {e.get("id"): e for e in root.iter() if isinstance(e.tag, str) and e.get("id")}
+        task = by_id.get(problem.element_id)
+        direction = match.group(1)
+        path = "bpmn:dataInputAssociation/bpmn:sourceRef" if direction == "Input" else \
+            "bpmn:dataOutputAssociation/bpmn:targetRef"
+        refs = [r.text.strip() for r in task.iterfind(path, NS) if r.text] if task is not None else []
+        named = ", ".join(
+            f"{by_id[ref].get('name')!r} ({ref})" if ref in by_id and by_id[ref].get("name") else ref for ref in refs
+        ) or "?"
+        label = f"{task.get('name')!r} ({problem.element_id})" if task is not None and task.get("name") \
+            else problem.element_id
+        verb = "reads from" if direction == "Input" else "writes to"
+        return Problem(problem.file, problem.element_id,
+                       f"{label} {verb} {named}, which is not a data object of this process: Guichet can only "
+                       "pass data through data objects (or the task data); connect the association to a data "
+                       "object reference or remove it", problem.line)
+    return problem
+
+
 def check(
     bpmn_xml: str,
     source_name: str,
@@ -148,13 +197,19 @@ def check(
     ``phase_flows`` (dossier type -> phases) checks milestones; ``expected_key`` refuses a diagram
     that would deploy under another process key than the one being edited."""
     root = _xml_root(bpmn_xml)
+    if root is not None and root.tag == f"{{{BPMN}}}definitions":
+        not_executable = executable_problems(root, source_name)
+        if not_executable:  # nothing would run: say so, and what would stop it from running
+            return None, not_executable + data_store_problems(root, source_name) + unsupported_problems(
+                root, source_name)
     structural = structure_problems(root, source_name, phase_flows) if root is not None else []
     try:
         parsed = parse_diagram(bpmn_xml, source_name, dmn_files)
     except DeploymentError as exc:
         # the structural message says more than SpiffWorkflow's about the same element
         marked = {p.element_id for p in structural}
-        found = [p for p in exc.problems if p.element_id is None or p.element_id not in marked] + structural
+        clarified = [c for c in (_clarify(p, root) for p in exc.problems) if c is not None]
+        found = [p for p in clarified if p.element_id is None or p.element_id not in marked] + structural
         if root is not None:  # elements the parser already named are left to that message
             named = {p.element_id for p in found}
             found += [p for p in _registry_problems(root, source_name, forms, operators) if p.element_id not in named]

@@ -30,14 +30,38 @@ FLOW_NODES = {
 }
 
 # Elements and event definitions of BPMN 2.0 that SpiffWorkflow 3.2 (and so Guichet) cannot run,
-# with the words a designer knows them by.
+# with the words a designer knows them by and what to draw instead. Each was tried on a small
+# diagram (tests/engine/test_unsupported_elements.py): a complex gateway and a
+# compensation boundary event are refused by the parser; link events, compensation throw/end
+# events and signal end events are parsed as plain events and silently do nothing (the process
+# ends early or waits for ever); an ad-hoc sub-process waits for someone to pick its activities,
+# which Guichet has no screen for. Conditional, escalation, error, cancel, signal (catch and
+# intermediate throw), message, timer and terminate events do run, and are not listed.
 UNSUPPORTED_ELEMENTS = {
-    "complexGateway": "complex gateway",
+    "complexGateway": ("complex gateway", "use an exclusive, inclusive or parallel gateway instead"),
+    "adHocSubProcess": (
+        "ad-hoc sub-process",
+        "nobody can pick its activities in Guichet: use a sub-process with parallel or inclusive branches",
+    ),
 }
 UNSUPPORTED_EVENT_DEFINITIONS = {
     "compensateEventDefinition": "compensation event",
     "linkEventDefinition": "link event",
 }
+# event definitions that run on some events but not on others: (element, definition) -> words
+UNSUPPORTED_EVENT_KINDS = {
+    ("endEvent", "signalEventDefinition"): "signal end event",
+}
+EVENT_ADVICE = {
+    "compensation event": "undo the work with explicit steps (e.g. an error boundary event leading to them)",
+    "link event": "draw the sequence flow itself instead of the pair of link events",
+    "signal end event": "throw the signal with an intermediate throw event, then end with a plain end event",
+}
+# a boundary event needs a trigger; SpiffWorkflow raises NotImplementedError on one without
+BOUNDARY_TRIGGERS = (
+    "timerEventDefinition", "messageEventDefinition", "signalEventDefinition", "errorEventDefinition",
+    "escalationEventDefinition", "conditionalEventDefinition", "cancelEventDefinition", "compensateEventDefinition",
+)
 
 # A bare ISO 8601 duration, date or cycle: a valid Python name or nonsense for the expression
 # evaluator, so a designer who forgot the quotes gets told so.
@@ -160,20 +184,86 @@ def _reachability_problems(source: str, scope: Any, nodes: dict[str, Any], flows
 
 
 def _unsupported_problems(source: str, scope: Any) -> list[Problem]:
+    """Every element of ``scope`` (not of its sub-processes: they are scopes of their own) that
+    Guichet cannot execute, named by its name and id."""
     problems = []
     for child in scope:
         local = _local(child)
+        if local not in FLOW_NODES:
+            continue
         if local in UNSUPPORTED_ELEMENTS:
+            words, advice = UNSUPPORTED_ELEMENTS[local]
+            problems.append(Problem(
+                source, child.get("id"), f"{_label(child)}: Guichet cannot execute a {words} ({local}): {advice}",
+            ))
+        if _is_compensation(child):
             problems.append(Problem(
                 source, child.get("id"),
-                f"Guichet cannot execute a {UNSUPPORTED_ELEMENTS[local]} ({local}): "
-                "use an exclusive, inclusive or parallel gateway instead",
+                f"{_label(child)}: Guichet cannot execute a compensation activity (isForCompensation): "
+                f"{EVENT_ADVICE['compensation event']}",
             ))
         for definition, words in UNSUPPORTED_EVENT_DEFINITIONS.items():
-            if local in FLOW_NODES and _has_definition(child, definition):
+            if _has_definition(child, definition):
                 problems.append(Problem(
-                    source, child.get("id"), f"Guichet cannot execute a {words} ({definition}): remove it",
+                    source, child.get("id"),
+                    f"{_label(child)}: Guichet cannot execute a {words} ({definition}): {EVENT_ADVICE[words]}",
                 ))
+        for (element, definition), words in UNSUPPORTED_EVENT_KINDS.items():
+            if local == element and _has_definition(child, definition):
+                problems.append(Problem(
+                    source, child.get("id"),
+                    f"{_label(child)}: Guichet cannot execute a {words} ({definition}): {EVENT_ADVICE[words]}",
+                ))
+        if local == "boundaryEvent" and not any(_has_definition(child, d) for d in BOUNDARY_TRIGGERS):
+            problems.append(Problem(
+                source, child.get("id"),
+                f"{_label(child)}: a boundary event needs a trigger: make it a timer, message, signal, error, "
+                "escalation, conditional or cancel event, or remove it",
+            ))
+    return problems
+
+
+def data_store_problems(root: Any, source: str) -> list[Problem]:
+    """Data stores: SpiffWorkflow refuses the whole file when it declares one it has no
+    implementation for (and Guichet registers none), whether or not a process uses it."""
+    return [
+        Problem(
+            source, store.get("id"),
+            f"data store {_label(store)}: Guichet cannot read or write a data store: remove it and its "
+            "references, and keep the data in the task data or fetch it with a service task",
+        )
+        for store in root.iter(f"{{{BPMN}}}dataStore")
+    ]
+
+
+def executable_problems(root: Any, source: str) -> list[Problem]:
+    """A file Guichet would not run: no process at all, or none marked executable (a process
+    without isExecutable is a model for reading, as the BPMN MIWG files use it)."""
+    processes = list(root.iter(f"{{{BPMN}}}process"))
+    if not processes:
+        return [Problem(source, None, "the file has no process, only a collaboration or definitions: "
+                                      "draw a process in a pool to have something Guichet can run")]
+    if any(p.get("isExecutable", "").strip().lower() == "true" for p in processes):
+        return []
+    return [
+        Problem(
+            source, process.get("id"),
+            f"process {_label(process)} is not marked executable: set isExecutable=\"true\" on it to run it "
+            "(until then it can be opened, edited and downloaded, not deployed)",
+        )
+        for process in processes
+    ]
+
+
+def unsupported_problems(root: Any, source: str) -> list[Problem]:
+    """The elements Guichet cannot execute in every process of the file, executable or not, so a
+    diagram drawn elsewhere says at once what would have to change before it can run."""
+    problems: list[Problem] = []
+    for process in root.iter(f"{{{BPMN}}}process"):
+        problems += _unsupported_problems(source, process)
+        for local in ("subProcess", "transaction", "adHocSubProcess"):
+            for scope in process.iterfind(f".//bpmn:{local}", NS):
+                problems += _unsupported_problems(source, scope)
     return problems
 
 
@@ -265,12 +355,13 @@ def structure_problems(
 ) -> list[Problem]:
     """Every structural problem of the executable processes of a parsed XML document; with
     ``phase_flows`` (dossier type -> its phases) also milestones naming another type's phase."""
-    problems: list[Problem] = []
+    problems: list[Problem] = data_store_problems(root, source)
     for scope in _scopes(root):
         nodes, flows = _children(scope)
         problems += _unsupported_problems(source, scope)
         problems += _gateway_problems(source, nodes, flows)
-        problems += _reachability_problems(source, scope, nodes, flows)
+        if _local(scope) != "adHocSubProcess":
+            problems += _reachability_problems(source, scope, nodes, flows)
         problems += _timer_problems(source, scope)
         if phase_flows is not None and scope.tag == f"{{{BPMN}}}process":
             problems += _phase_problems(source, scope, phase_flows)

@@ -71,3 +71,12 @@ class DeploymentError(EngineError):
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
+
+
+class MigrationRefused(InvalidState):
+    """An instance cannot move to another process version; ``problems`` says why, one reason a
+    line, in words a process designer understands. Nothing was changed."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("This case cannot move to the new version: " + "; ".join(self.problems) + ".")

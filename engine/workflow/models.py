@@ -212,3 +212,42 @@ class AuditEvent(Base):
     kind: Mapped[str] = mapped_column(String(50))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class VisitOutcome(enum.StrEnum):
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"  # left without completing: a boundary event, a moved token, a termination
+
+
+class ElementVisit(Base):
+    """One token's stay at one element of a diagram: entered, left, how and by whom.
+
+    Written by the engine at each save (one row per task that became active or completed), so
+    the instance viewer's element history and the per-version heat map are queries on this table
+    rather than a walk through thousands of serialized workflows. Engine tasks that run within
+    one step (gateways, scripts) are entered and left at the same moment."""
+
+    __tablename__ = "element_visits"
+    __table_args__ = (
+        # the heat map of one version: counts and durations per element, from the index alone
+        Index("ix_element_visits_heatmap", "process_version_id", "bpmn_id", "entered_at", "left_at"),
+        # the open visits of one instance, read at every save
+        Index(
+            "ix_element_visits_open",
+            "instance_id",
+            postgresql_where=text("left_at IS NULL"),
+            sqlite_where=text("left_at IS NULL"),
+        ),
+        Index("ix_element_visits_instance_element", "instance_id", "bpmn_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"))
+    # the version the instance ran when the token was here (a migrated instance keeps its past)
+    process_version_id: Mapped[int] = mapped_column(ForeignKey("process_versions.id"))
+    bpmn_id: Mapped[str] = mapped_column(String(255))
+    task_guid: Mapped[str] = mapped_column(String(36))
+    entered_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    left_at: Mapped[dt.datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(20))  # VisitOutcome; None while the token is here
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

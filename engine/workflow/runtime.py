@@ -33,7 +33,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from engine import calendar
 from engine.db import utcnow
-from engine.workflow import audit
+from engine.workflow import audit, visits
 from engine.workflow.deploy import DeployResult, deploy
 from engine.workflow.errors import (
     ConflictError,
@@ -73,7 +73,8 @@ class _Step:
     """What happened while the engine advanced an instance, for the save that follows."""
 
     phases: list[str] = field(default_factory=list)
-    completed_tasks: list[str] = field(default_factory=list)
+    # tasks completed since the load, with who completed them (None: the engine); for visits
+    completed_tasks: list[tuple[Any, int | None]] = field(default_factory=list)
     error: BaseException | None = None
     error_task: Any = None
 
@@ -129,6 +130,9 @@ class WorkflowEngine:
         # dossier type -> its phases, so that every deployment checks the diagram's milestones
         # (engine.cases installs PHASE_FLOWS; the engine itself knows no dossier types)
         self.phase_flows: Mapping[str, Sequence[str]] | None = None
+        # Called as (session, instance, human_task, cleaned_data) when a person completes a task,
+        # inside the same transaction (engine.monitoring keeps the dossier facts reports read).
+        self.on_task_completed: list[Callable[[Session, ProcessInstance, HumanTask, Mapping[str, Any]], None]] = []
         self._parse = lru_cache(maxsize=spec_cache_size)(self._parse_version)
 
     # ----------------------------------------------------------------- definitions
@@ -185,7 +189,7 @@ class WorkflowEngine:
         in ``step`` (and becomes an incident) instead of losing what was done before it."""
 
         def did_complete(task: Any) -> None:
-            step.completed_tasks.append(task.task_spec.bpmn_id or task.task_spec.name)
+            step.completed_tasks.append((task, None))
             phase = properties(task.task_spec).get("phase")
             if phase:
                 step.phases.append(phase)
@@ -238,6 +242,7 @@ class WorkflowEngine:
                 task=task.task_spec.bpmn_id if task is not None else None,
             )
         self._sync_message_waits(session, instance, wf)
+        visits.sync_visits(session, instance, wf, step.completed_tasks, now, new_instance=not instance.state)
         instance.state = dump_state(wf)
         instance.updated_at = now
         instance.next_timer_at = self._next_timer(wf)
@@ -451,6 +456,7 @@ class WorkflowEngine:
             task.run()
         except Exception as exc:
             step.error, step.error_task = exc, getattr(exc, "task", None) or task
+        step.completed_tasks.append((task, user_id))
         task.internal_data[HUMAN_TASK_MARK] = "closed"
         now = utcnow()
         ht.state = HumanTaskState.COMPLETED
@@ -468,6 +474,8 @@ class WorkflowEngine:
             form_key=ht.form_key,
             data=to_jsonable(cleaned),
         )
+        for listener in self.on_task_completed:
+            listener(session, instance, ht, cleaned)
         if step.error is None:
             self._advance(wf, step)
         self._save(session, instance, wf, step, user_id)
@@ -607,23 +615,27 @@ class WorkflowEngine:
         return ht
 
     @command
-    def suspend(self, session: Session, instance_id: int, *, user_id: int | None) -> ProcessInstance:
+    def suspend(
+        self, session: Session, instance_id: int, *, user_id: int | None, reason: str = ""
+    ) -> ProcessInstance:
         instance = self._get_instance(session, instance_id)
         self._check_runnable(instance)
         instance.status = InstanceStatus.SUSPENDED
         instance.updated_at = utcnow()
-        audit.record(session, instance, "instance_suspended", user_id)
+        audit.record(session, instance, "instance_suspended", user_id, reason=reason.strip())
         self._flush(session)
         return instance
 
     @command
-    def resume(self, session: Session, instance_id: int, *, user_id: int | None) -> ProcessInstance:
+    def resume(
+        self, session: Session, instance_id: int, *, user_id: int | None, reason: str = ""
+    ) -> ProcessInstance:
         instance = self._get_instance(session, instance_id)
         if instance.status != InstanceStatus.SUSPENDED:
             raise InvalidState(f"Only a suspended case can be resumed; this one is {instance.status}.")
         wf = self.load(instance)
         instance.status = InstanceStatus.WAITING
-        audit.record(session, instance, "instance_resumed", user_id)
+        audit.record(session, instance, "instance_resumed", user_id, reason=reason.strip())
         step = _Step()
         self._advance(wf, step)  # timers that fell due while suspended fire now
         self._save(session, instance, wf, step, user_id)
@@ -655,6 +667,7 @@ class WorkflowEngine:
             .values(status=ServiceCallStatus.CANCELLED, updated_at=now)
         )
         session.execute(delete(MessageWait).where(MessageWait.instance_id == instance.id))
+        visits.close_all(session, instance.id, now)
         audit.record(session, instance, "instance_terminated", user_id, reason=reason)
         self._flush(session)
         return instance
@@ -851,14 +864,16 @@ class WorkflowEngine:
     # ----------------------------------------------------------------- incidents
 
     @command
-    def retry_incident(self, session: Session, incident_id: int, *, user_id: int | None) -> Incident:
+    def retry_incident(
+        self, session: Session, incident_id: int, *, user_id: int | None, reason: str = ""
+    ) -> Incident:
         incident = session.get(Incident, incident_id)
         if incident is None:
             raise NotFound(f"Incident {incident_id} does not exist.")
         if incident.status == IncidentStatus.RESOLVED:
             raise InvalidState("This incident is already resolved.")
         instance = self._get_instance(session, incident.instance_id)
-        audit.record(session, instance, "incident_retried", user_id, incident=incident.id)
+        audit.record(session, instance, "incident_retried", user_id, incident=incident.id, reason=reason.strip())
         if incident.kind == "service" and incident.service_call_id:
             call = session.get(ServiceCall, incident.service_call_id)
             assert call is not None

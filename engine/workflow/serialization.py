@@ -61,6 +61,12 @@ def _build_registry() -> Any:
 _serializer = BpmnWorkflowSerializer(_build_registry())
 
 
+def spec_registry() -> Any:
+    """The converter registry the states are written with: SpiffWorkflow's spec diff
+    (engine/workflow/interventions.py) compares task specs through it."""
+    return _serializer.registry
+
+
 def dump_state(workflow: BpmnWorkflow) -> str:
     registry = _serializer.registry
     registry._encoder_mode = True  # as BpmnWorkflowSerializer.serialize_json: data converted by the encoder

@@ -506,7 +506,7 @@ class Timeline:
                 (AuditEvent.subject_type == "dossier") & (AuditEvent.subject_id == dossier.id)))):
             event.at = m(event.at)
         for phase in session.scalars(select(DossierPhase).where(DossierPhase.dossier_id == dossier.id)):
-            phase.reached_at = m(phase.reached_at)
+            phase.reached_at, phase.left_at = m(phase.reached_at), m(phase.left_at)
         for party in session.scalars(select(InvolvedParty).where(InvolvedParty.dossier_id == dossier.id)):
             party.created_at = m(party.created_at)
         for works in session.scalars(select(Works).where(Works.dossier_id == dossier.id)):

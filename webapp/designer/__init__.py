@@ -4,7 +4,7 @@ version history (process designers and administrators)."""
 
 from __future__ import annotations
 
-from webapp.designer import api, views  # noqa: F401 - register the routes on the blueprint
+from webapp.designer import api, imports, views  # noqa: F401 - register the routes on the blueprint
 from webapp.designer.blueprint import bp
 
 __all__ = ["bp"]

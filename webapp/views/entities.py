@@ -24,6 +24,7 @@ from engine.parties.models import Contact, InvolvedParty, Organisation
 from engine.places.models import Address, DossierSite
 from engine.queues.models import Queue
 from engine.workflow.models import HumanTask, HumanTaskState, ProcessInstance
+from forms.dossier_info import PROJECTS
 from webapp.auth.identity import SignedInUser
 from webapp.context import db_session
 from webapp.labels import DOSSIER_TYPES, PHASES, STATUSES
@@ -117,6 +118,8 @@ def dossiers(ctx: ViewContext) -> ListEntity:
             ViewColumn("title", _l("Title"), Dossier.title, searchable=True, nullable=False, width=260),
             ViewColumn("type", _l("Type"), Dossier.type, CHOICE, nullable=False, choices=_labels(DOSSIER_TYPES)),
             ViewColumn("subtype", _l("Subtype"), subtype_name, joins=("subtype",)),
+            # the monitoring's drill-downs filter on it (webapp/monitoring/board.py)
+            ViewColumn("project", _l("Main project"), Dossier.main_project, CHOICE, choices=_pairs(PROJECTS)),
             ViewColumn("phase", _l("Phase"), ProcessInstance.phase, CHOICE, joins=("instance",),
                        choices=_labels(PHASES)),
             ViewColumn("status", _l("Status"), ProcessInstance.status, CHOICE, joins=("instance",),
