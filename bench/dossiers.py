@@ -137,6 +137,7 @@ LAST = ["Peeters", "Janssens", "Maes", "Jacobs", "Mertens", "Willems", "Claes", 
 TITLES = ["Roof insulation", "Façade renovation", "Heat pump", "Double glazing", "Green roof",
           "Rainwater tank", "Energy scan", "Terraced house renovation", "Apartment block", "Solar panels"]
 FOLLOW_UP_SHARE = 0.30
+MAIN_PROJECT_SHARE = 0.45  # of the dossiers, when generate() is given main_projects
 
 
 def pg_url() -> str:
@@ -408,7 +409,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
                           "state", "lock_version", "next_timer_at", "started_by_id", "started_at", "updated_at",
                           "completed_at"),
     "dossiers": ("id", "number", "type", "subtype_id", "title", "description", "source", "process_instance_id",
-                 "journey_id", "active", "created_by_id", "created_at"),
+                 "journey_id", "active", "created_by_id", "created_at", "main_project"),
     "human_tasks": ("id", "instance_id", "task_guid", "process_key", "bpmn_id", "name", "lane", "queue", "form_key",
                     "phase", "instructions", "state", "assignee_id", "due_at", "created_at", "claimed_at",
                     "claimed_by_id", "completed_at", "completed_by_id"),
@@ -441,8 +442,16 @@ def _start_ids(conn: psycopg.Connection) -> dict[str, int]:
 
 
 def generate(url: str, fixture: Fixture, n: int, chunk: int, log: Callable[[str], None],
-             seed: int = 20261123) -> Generated:
-    """Write ``n`` dossiers and what hangs on them with COPY. Timed by the caller."""
+             seed: int = 20261123, *, first_day: dt.datetime | None = None,
+             main_projects: tuple[str, ...] = (), finished_after_days: int = 365,
+             finished_share: float = 0.7) -> Generated:
+    """Write ``n`` dossiers and what hangs on them with COPY. Timed by the caller.
+
+    ``first_day``: the dossiers are created from then until 2026-11-01 (default 2019-01-01).
+    ``main_projects``: when given, ~45 % of the dossiers get one of them as main project (the
+    default leaves it empty and draws nothing more from the random generator, so the data of the
+    other benchmarks stays the same). A dossier older than ``finished_after_days`` whose template
+    is not finished moves to its type's finished template with probability ``finished_share``."""
     rng = random.Random(seed)
     dsn = libpq_dsn(url)
     result = Generated()
@@ -465,7 +474,7 @@ def generate(url: str, fixture: Fixture, n: int, chunk: int, log: Callable[[str]
                            [[(k, esc(d)) for k, d in t.audit] for t in tpls])
 
     now = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
-    first_day = dt.datetime(2019, 1, 1, tzinfo=dt.UTC)
+    first_day = first_day or dt.datetime(2019, 1, 1, tzinfo=dt.UTC)
     span_s = (now - first_day).total_seconds()
     types = list(TYPE_WEIGHTS)
     type_w = list(TYPE_WEIGHTS.values())
@@ -526,13 +535,15 @@ def generate(url: str, fixture: Fixture, n: int, chunk: int, log: Callable[[str]
                 subtype = str(rng.choice(subs)) if subs and rng.random() < 0.8 else "\\N"
                 age_days = (now - created).days
                 # older dossiers are more often finished: move to the completed template
-                if age_days > 365 and not tpl.completed and rng.random() < 0.7:
+                if age_days > finished_after_days and not tpl.completed and rng.random() < finished_share:
                     ti = len(tpls) - 1
                     tpl = tpls[ti]
                 source = rng.choice(SOURCES)
+                project = (rng.choice(main_projects) if main_projects and rng.random() < MAIN_PROJECT_SHARE
+                           else "\\N")
                 b_d.append(f"{d_id}\t{number}\t{dtype}\t{subtype}\t{rng.choice(TITLES)} {i}\t\\N\t"
                            f"{source or chr(92) + 'N'}\t{pi_id}\t{journey}\t{'f' if rng.random() < 0.02 else 't'}\t"
-                           f"{user}\t{created_s}\n")
+                           f"{user}\t{created_s}\t{project}\n")
                 updated = created + dt.timedelta(days=min(age_days, 3 * tpl.tasks_done + 1))
                 updated_s = updated.isoformat()
                 b_pi.append(f"{pi_id}\t{tpl.version_id}\t{tpl.process_key}\tdossier\t{d_id}\t{tpl.status}\t"

@@ -2,7 +2,8 @@
 
 Jobs: run a service call (operator in the worker, retries with back-off, incident after the last
 retry), fire due timers (one beat, instances found by the ``next_timer_at`` index, each fired in
-its own transaction, idempotently), and re-send service calls whose message was lost.
+its own transaction, idempotently), re-send service calls whose message was lost, and roll up
+the closed element visits for the heat map (engine/workflow/heat_rollup.py).
 
 The worker needs a database and an engine; the composition root (``webapp.bootstrap``) binds
 them with :func:`bind`, so this module imports nothing outside ``engine``.
@@ -21,6 +22,7 @@ from celery import Celery
 
 from engine.config import Settings
 from engine.db import Database
+from engine.workflow import heat_rollup
 from engine.workflow.errors import ConflictError
 from engine.workflow.runtime import WorkflowEngine
 
@@ -58,6 +60,7 @@ def configure(settings: Settings) -> None:
         beat_schedule={
             "fire-due-timers": {"task": "guichet.fire_due_timers", "schedule": settings.timer_interval_s},
             "resend-lost-service-calls": {"task": "guichet.resend_service_calls", "schedule": 60.0},
+            "roll-up-visits": {"task": "guichet.roll_up_visits", "schedule": heat_rollup.BEAT_INTERVAL_S},
         },
     )
 
@@ -134,3 +137,10 @@ def resend_service_calls(older_than_s: float = 300.0) -> int:
         ids = rt.engine.pending_service_calls(session, dt.timedelta(seconds=older_than_s))
     send_service_calls(ids)
     return len(ids)
+
+
+@celery.task(name="guichet.roll_up_visits")
+def roll_up_visits() -> int:
+    """Add the visits closed since the last run to the heat map's totals (engine/workflow/heat_rollup.py)."""
+    with runtime().db.transaction() as session:
+        return heat_rollup.roll_up_visits(session).cells

@@ -44,5 +44,8 @@ def build_services(settings: Settings | None = None, db: Database | None = None)
 
     install_fact_recorder(workflow_engine, default_forms.fact_mapping())
     report_jobs.configure(settings, make_mailer(settings, default_forms))
+    from engine.monitoring import dwell_rollup
+
+    dwell_rollup.configure()  # nightly rebuild of the dwell-time histogram (the last two months)
     jobs.bind(db, workflow_engine)
     return Services(settings=settings, db=db, engine=workflow_engine, forms=default_forms)

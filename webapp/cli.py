@@ -10,6 +10,7 @@
     guichet demo                        migrate, deploy, load demo data, serve with a worker and beat
     guichet worker                      a Celery worker (with beat by default) for this app
     guichet mail fetch                  read new mail (maildir or IMAP) into the central queue, once
+    guichet monitoring rebuild-dwell    recompute the dwell-time histogram (after an upgrade or a backfill)
 
 Every command reads its configuration from the GUICHET_* environment variables
 (:meth:`engine.config.Settings.from_env`), through the app's services.
@@ -293,6 +294,33 @@ def seed_subtypes_command() -> None:
     with _transaction() as session:
         added = seed_subtypes(session)
     click.echo(f"{added} dossier subtype(s) added.")
+
+
+@cli.group("monitoring", help="Managers' monitoring: the figures' rollups.")
+def monitoring_group() -> None:
+    pass
+
+
+@monitoring_group.command("rebuild-dwell")
+@click.option("--month", "months", multiple=True, metavar="YYYY-MM",
+              help="Only this month (repeat for several); default: all of history.")
+def rebuild_dwell_command(months: tuple[str, ...]) -> None:
+    """Recompute the dwell-time histogram from the phase history (after an upgrade, a backfill
+    or a correction of history; the nightly job does the last two months)."""
+    import datetime as dt
+
+    from engine.monitoring.dwell_rollup import rebuild_dwell_histograms
+
+    chosen: list[dt.date] = []
+    for value in months:
+        try:
+            chosen.append(dt.date.fromisoformat(f"{value.strip()}-01"))
+        except ValueError:
+            raise click.BadParameter(f"{value!r} is not a month: write it as 2026-01.", param_hint="--month") from None
+    with _transaction() as session:
+        written = rebuild_dwell_histograms(session, chosen or None)
+    where = ", ".join(m.strftime("%Y-%m") for m in sorted(set(chosen))) if chosen else "all months"
+    click.echo(f"Dwell histogram rebuilt for {where}: {written} row(s).")
 
 
 @cli.group("tokens", help="API tokens for integration clients.")

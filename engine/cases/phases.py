@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from engine.cases.models import Dossier, DossierPhase, DossierType
 from engine.db import utcnow
+from engine.monitoring.dwell_rollup import count_left_phases
 from engine.workflow.models import InstanceStatus, ProcessInstance
 from engine.workflow.runtime import WorkflowEngine
 
@@ -54,9 +55,13 @@ def record_phase(session: Session, instance: ProcessInstance, phase: str) -> Non
     # The phase it was in ends now (its row's left_at), so that the time spent in each phase is
     # one subtraction for the dwell times and the current phase is the one row not left.
     # (The ORM UPDATE flushes first: a row added earlier in this transaction is closed too.)
-    session.execute(update(DossierPhase)
-                    .where(DossierPhase.dossier_id == dossier.id, DossierPhase.left_at.is_(None))
-                    .values(left_at=now, open_type=None).execution_options(synchronize_session="fetch"))
+    left = session.execute(update(DossierPhase)
+                           .where(DossierPhase.dossier_id == dossier.id, DossierPhase.left_at.is_(None))
+                           .values(left_at=now, open_type=None)
+                           .returning(DossierPhase.phase, DossierPhase.reached_at)
+                           .execution_options(synchronize_session="fetch")).all()
+    # ... and counts in the dwell-time histogram, in the same transaction (dwell_rollup.py)
+    count_left_phases(session, dossier, left, now)
     is_open = dossier.active and instance.status not in ENDED_STATUSES
     session.add(DossierPhase(dossier_id=dossier.id, phase=phase, reached_at=now,
                              open_type=dossier.type if is_open else None))

@@ -3,8 +3,8 @@ one element, and the heat map of a version.
 
 Nothing here changes state. ``instance_overview`` reads the workflow state itself (so instances
 started before ``element_visits`` existed show correctly too); ``element_history`` reads the
-visits and, only when asked, the data from the state; ``heat_map`` is one grouped query over the
-visits of a version, served by the ``ix_element_visits_heatmap`` index.
+visits and, only when asked, the data from the state; ``heat_map`` (engine/workflow/heat_rollup.py)
+reads the roll-up of the version's visits plus the few visits the roll-up does not hold yet.
 """
 
 from __future__ import annotations
@@ -17,11 +17,12 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import Float, cast, extract, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.access.models import User
 from engine.workflow.errors import NotFound
+from engine.workflow.heat_rollup import HeatCell, heat_map  # noqa: F401 - the contract's names, kept here
 from engine.workflow.models import (
     ElementVisit,
     HumanTask,
@@ -31,7 +32,6 @@ from engine.workflow.models import (
     InstanceStatus,
     ProcessInstance,
     ProcessVersion,
-    VisitOutcome,
 )
 from engine.workflow.runtime import WorkflowEngine
 from engine.workflow.serialization import to_jsonable
@@ -71,14 +71,6 @@ class VisitView:
     actor: str | None  # name of who completed it (human tasks), else None
     data_in: dict[str, Any] | None  # None when with_data=False or unknown
     data_out: dict[str, Any] | None  # keys the element added or changed
-
-
-@dataclass(frozen=True)
-class HeatCell:
-    bpmn_id: str
-    passed: int  # visits that completed
-    waiting: int  # visits open now
-    avg_seconds: float | None  # mean time from entered to left over completed visits
 
 
 def _instance(session: Session, instance_id: int) -> ProcessInstance:
@@ -213,37 +205,3 @@ def cap(data: dict[str, Any]) -> dict[str, Any]:
     if left_out:
         out[TRUNCATED_KEY] = f"{left_out} more key(s) not shown"
     return out
-
-
-def heat_map(session: Session, version_id: int) -> dict[str, HeatCell]:
-    """Per element of one version: visits completed, visits open now, mean completed duration.
-
-    One grouped query over the version's visits (``ix_element_visits_heatmap`` finds them).
-    Counting with FILTER and averaging the interval before converting it to seconds (on
-    PostgreSQL) keeps the per-row work small: a million visits are aggregated, not fetched."""
-    visit = ElementVisit
-    is_completed = visit.outcome == VisitOutcome.COMPLETED.value
-    if session.get_bind().dialect.name == "postgresql":
-        avg_seconds = extract("epoch", func.avg(visit.left_at - visit.entered_at).filter(is_completed))
-    else:  # SQLite keeps datetimes as text: julian days, in seconds
-        seconds = (func.julianday(visit.left_at) - func.julianday(visit.entered_at)) * 86400.0
-        avg_seconds = func.avg(seconds).filter(is_completed)
-    query = (
-        select(
-            visit.bpmn_id,
-            func.count().filter(is_completed),
-            func.count().filter(visit.left_at.is_(None)),
-            cast(avg_seconds, Float),
-        )
-        .where(visit.process_version_id == version_id)
-        .group_by(visit.bpmn_id)
-    )
-    return {
-        bpmn_id: HeatCell(
-            bpmn_id=bpmn_id,
-            passed=int(passed),
-            waiting=int(waiting),
-            avg_seconds=float(avg) if avg is not None else None,
-        )
-        for bpmn_id, passed, waiting, avg in session.execute(query)
-    }

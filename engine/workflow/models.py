@@ -229,8 +229,24 @@ class ElementVisit(Base):
 
     __tablename__ = "element_visits"
     __table_args__ = (
-        # the heat map of one version: counts and durations per element, from the index alone
-        Index("ix_element_visits_heatmap", "process_version_id", "bpmn_id", "entered_at", "left_at"),
+        # the heat map (engine/workflow/heat_rollup.py): the visits closed since the roll-up's
+        # watermark, for the heat map's live part and for the roll-up job itself (a range on
+        # left_at leads: both read the last few minutes of every version)
+        Index(
+            "ix_element_visits_closed",
+            "left_at",
+            "process_version_id",
+            postgresql_where=text("left_at IS NOT NULL"),
+            sqlite_where=text("left_at IS NOT NULL"),
+        ),
+        # the heat map: the open visits of one version, counted per element from the index alone
+        Index(
+            "ix_element_visits_waiting",
+            "process_version_id",
+            "bpmn_id",
+            postgresql_where=text("left_at IS NULL"),
+            sqlite_where=text("left_at IS NULL"),
+        ),
         # the open visits of one instance, read at every save
         Index(
             "ix_element_visits_open",
@@ -251,3 +267,30 @@ class ElementVisit(Base):
     left_at: Mapped[dt.datetime | None]
     outcome: Mapped[str | None] = mapped_column(String(20))  # VisitOutcome; None while the token is here
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class ElementVisitTotal(Base):
+    """The closed visits of one element of one version, added up by the roll-up job
+    (engine/workflow/heat_rollup.py) up to the ``element_visits`` watermark, so that the heat map
+    does not aggregate every visit of a version at each request.
+
+    A row exists once any visit of the element closed (a cancelled one too: the heat map shows
+    such an element with nothing passed); ``seconds`` sums the durations of the completed ones."""
+
+    __tablename__ = "element_visit_totals"
+
+    process_version_id: Mapped[int] = mapped_column(ForeignKey("process_versions.id"), primary_key=True)
+    bpmn_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    passed: Mapped[int] = mapped_column(default=0)  # completed visits
+    seconds: Mapped[float] = mapped_column(default=0.0)  # sum of entered -> left over the completed visits
+
+
+class RollupWatermark(Base):
+    """How far a roll-up has added its source rows: everything closed before ``upto`` is in the
+    totals, nothing closed at or after it. One row per roll-up (``name``); its own tiny table so
+    that the job locks this row, not a row others update."""
+
+    __tablename__ = "rollup_watermarks"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    upto: Mapped[dt.datetime | None]

@@ -10,28 +10,19 @@ own that it drops and creates: next to GUICHET_TEST_DATABASE_URL's database when
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
-from sqlalchemy.engine import make_url
 
 from bench import dossiers as bench
+from tests.bench.support import bench_database_url
 
 # always on PostgreSQL: `make test` runs it once, in its PostgreSQL run
 pytestmark = pytest.mark.pg_bench
 
-DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/guichet_test"
-
 
 def _bench_url() -> str:
-    base = os.environ.get("GUICHET_TEST_DATABASE_URL", "")
-    if not base.startswith("postgresql"):
-        base = DEFAULT_URL
-    u = make_url(base)
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-    name = f"{u.database}_bench_dossiers{'_' + worker if worker else ''}"
-    return u.set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False)
+    return bench_database_url("dossiers")
 
 
 def test_dossier_benchmark_runs_at_a_tiny_scale(tmp_path: Path) -> None:

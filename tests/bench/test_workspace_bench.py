@@ -10,34 +10,26 @@ that it drops and creates next to GUICHET_TEST_DATABASE_URL's (never that databa
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import psycopg
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table
-from sqlalchemy.engine import make_url
 
 from bench import workspace as bench
 from bench.dossiers import BenchError, libpq_dsn
 from engine.queues.commands import SEED_QUEUES
+from tests.bench.support import DEFAULT_URL, bench_database_url
 
 # always on PostgreSQL: `make test` runs it once, in its PostgreSQL run
 pytestmark = pytest.mark.pg_bench
 
-DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/guichet_test"
 FIGURES = {"my_tasks_ms_p95", "queue_ms_p95", "view_two_filters_ms_p95", "view_page50_ms_p95",
            "star_search_ms_p95", "mail_intake_10k_s"}
 
 
 def _bench_url() -> str:
-    base = os.environ.get("GUICHET_TEST_DATABASE_URL", "")
-    if not base.startswith("postgresql"):
-        base = DEFAULT_URL
-    u = make_url(base)
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-    name = f"{u.database}_bench_workspace{'_' + worker if worker else ''}"
-    return u.set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False)
+    return bench_database_url("workspace")
 
 
 def _one(url: str, sql: str) -> tuple:

@@ -56,7 +56,7 @@ def test_a_manager_clicks_a_bar_of_the_phase_board_and_gets_those_dossiers(
     canvas = page.locator("#board-chart-loan")
     expect(canvas).to_be_visible()
     canvas.scroll_into_view_if_needed()
-    page.wait_for_function("document.querySelector('#board-chart-loan').guichetChart !== undefined")
+    page.wait_for_selector("#board-chart-loan[data-drawn]", state="attached")
     # the bars Chart.js drew: the loan flow in order, 1 in Request, 3 in Analysis
     drawn = page.evaluate("""() => {
         const chart = document.querySelector('#board-chart-loan').guichetChart;

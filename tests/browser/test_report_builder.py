@@ -40,7 +40,7 @@ def test_build_save_and_reopen_a_report(live_server: str, browser_page, db: Data
     assert table.locator("tbody tr").count() == 3
     assert "Premiums & subsidies" in table.inner_text() and "30. Decision" in table.inner_text()
     # Chart.js drew the first measure on the canvas
-    page.wait_for_function("document.getElementById('report-chart').guichetChart !== undefined")
+    page.wait_for_selector("#report-chart[data-drawn]", state="attached")
     labels = page.evaluate("document.getElementById('report-chart').guichetChart.data.labels")
     assert labels == ["Information · Dossier", "Information · Done", "Premiums & subsidies · 30. Decision"]
 
@@ -67,6 +67,6 @@ def test_build_save_and_reopen_a_report(live_server: str, browser_page, db: Data
     page.get_by_role("button", name="Apply").click()
     assert page.locator("#lead-time-table tbody tr").inner_text().split("\t") == [
         "January 2026", "2", "6 d", "9,2 d"]  # numbers the Belgian way
-    page.wait_for_function("document.getElementById('lead-time-chart').guichetChart !== undefined")
+    page.wait_for_selector("#lead-time-chart[data-drawn]", state="attached")
     if SCREENSHOTS:
         page.screenshot(path=str(Path(SCREENSHOTS) / "ui-lead-time.png"), full_page=True)

@@ -1,7 +1,7 @@
 """Hand-built dossiers for the phase board and dwell-time tests: each dossier gets a process
 instance with a chosen status and ``dossier_phases`` rows at chosen times, each row left when
-the next one is reached and the current row of an open dossier marked with its type (as
-engine/cases/phases.py does), so the expected figures can be computed by hand."""
+the next one is reached and counted in the dwell-time histogram, and the current row of an open
+dossier marked with its type (as engine/cases/phases.py does), so the expected figures can be computed by hand."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from engine.cases.models import Dossier, DossierPhase, DossierSubtype
 from engine.cases.phases import refresh_open_rows
+from engine.monitoring.dwell_rollup import count_left_phases
 from engine.workflow.models import InstanceStatus, ProcessInstance, ProcessVersion
 
 NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
@@ -57,6 +58,8 @@ class BoardData:
         for index, (phase, reached_at) in enumerate(phases):
             left_at = phases[index + 1][1] if index + 1 < len(phases) else None
             self.session.add(DossierPhase(dossier_id=dossier.id, phase=phase, reached_at=reached_at, left_at=left_at))
+            if left_at is not None:  # the dwell-time histogram, as record_phase keeps it
+                count_left_phases(self.session, dossier, [(phase, reached_at)], left_at)
         self.session.flush()
         refresh_open_rows(self.session, [dossier.id])  # the current row's open_type, as the engine keeps it
         return dossier
