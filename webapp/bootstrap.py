@@ -10,6 +10,8 @@ from engine import jobs
 from engine.cases.phases import install_phase_history
 from engine.config import Settings
 from engine.db import Database
+from engine.monitoring import dwell_rollup, report_jobs
+from engine.monitoring.facts import install_fact_recorder
 from engine.workflow.operators import OperatorRegistry
 from engine.workflow.runtime import WorkflowEngine
 from forms import FormRegistry
@@ -37,15 +39,12 @@ def build_services(settings: Settings | None = None, db: Database | None = None)
     from integrations.mail import jobs as mail_jobs  # guichet.fetch_mail, guichet.send_mail, beat entry
 
     mail_jobs.configure(settings)
-    # issue 6: the figures managers report on (facts of the task forms) and the monthly report mail
-    from engine.monitoring import report_jobs
-    from engine.monitoring.facts import install_fact_recorder
+    # managers' figures: the facts of the task forms, the monthly report mail, the nightly
+    # rebuild of the dwell-time histograms (the last two months)
     from webapp.monitoring.report_mail import make_mailer
 
     install_fact_recorder(workflow_engine, default_forms.fact_mapping())
     report_jobs.configure(settings, make_mailer(settings, default_forms))
-    from engine.monitoring import dwell_rollup
-
-    dwell_rollup.configure()  # nightly rebuild of the dwell-time histogram (the last two months)
+    dwell_rollup.configure()
     jobs.bind(db, workflow_engine)
     return Services(settings=settings, db=db, engine=workflow_engine, forms=default_forms)

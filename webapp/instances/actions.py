@@ -19,7 +19,7 @@ from engine.workflow.models import Incident, ProcessVersion
 from webapp.context import db_session, services
 from webapp.instances.blueprint import bp
 from webapp.instances.queries import instance_or_404, version_or_404
-from webapp.instances.views import _heatmap_page
+from webapp.instances.views import heatmap_page
 from webapp.transactions import run_command
 
 MAX_REASON = 2000
@@ -167,17 +167,17 @@ def migrate_all(version_id: int) -> Any:
     reason = _reason()
     if target is None or target.key != version.key or target.version <= version.version:
         flash(_("Choose a newer version of the same process."), "error")
-        return _heatmap_page(session, version, reason=reason, status=400)
+        return heatmap_page(session, version, reason=reason, status=400)
     if not reason:
         flash(_("Give a reason: it is kept in the case's history."), "error")
-        return _heatmap_page(session, version, target_id=target.id, status=400)
+        return heatmap_page(session, version, target_id=target.id, status=400)
     user_id, engine, target_pk = current_user.id, services().engine, target.id
     try:
         report = run_command(lambda s: migrate_version(s, engine, version_id, target_pk, user_id=user_id,
                                                        reason=reason))
     except (EngineError, ValueError) as exc:
         flash(_("Nothing was changed: %(reason)s", reason=str(exc)), "error")
-        return _heatmap_page(db_session(), version, reason=reason, target_id=target_pk, status=409)
+        return heatmap_page(db_session(), version, reason=reason, target_id=target_pk, status=409)
     flash(_("%(moved)s case(s) moved to version %(n)s; %(refused)s refused.", moved=len(report.migrated),
             n=target.version, refused=len(report.refused)), "success" if not report.refused else "error")
-    return _heatmap_page(db_session(), version, report=report, target_id=target_pk)
+    return heatmap_page(db_session(), version, report=report, target_id=target_pk)

@@ -119,10 +119,10 @@ def _migration_problems(session: Any, instance_id: int, version: ProcessVersion)
 def heatmap(version_id: int) -> Any:
     session = db_session()
     version = version_or_404(session, version_id)
-    return _heatmap_page(session, version)
+    return heatmap_page(session, version)
 
 
-def _heatmap_page(session: Any, version: ProcessVersion, report: Any = None, reason: str = "",
+def heatmap_page(session: Any, version: ProcessVersion, report: Any = None, reason: str = "",
                   target_id: int | None = None, status: int = 200) -> Any:
     cells = heat_map(session, version.id)
     names = element_names(version)
