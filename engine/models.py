@@ -16,6 +16,7 @@ from engine.queues.models import Queue  # noqa: F401
 from engine.timeline.models import DossierActivity  # noqa: F401
 from engine.views import indexes as _view_indexes  # noqa: F401 - sort and trigram indexes of the list views
 from engine.views.models import SavedView  # noqa: F401
+from engine.wallet.models import Wallet, WalletEntry  # noqa: F401
 from engine.workflow.drafts import ProcessDraft  # noqa: F401
 from engine.workflow.models import (
     AuditEvent,

@@ -88,7 +88,8 @@ def _events(db, instance_id: int, kind: str) -> list[dict]:
     with db.transaction() as s:
         return [
             e.detail
-            for e in s.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id, AuditEvent.kind == kind))
+            for e in s.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id, AuditEvent.kind == kind)
+                                .order_by(AuditEvent.id))
         ]
 
 
