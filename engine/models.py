@@ -7,11 +7,13 @@ from engine.cases.rmp_financing import RmpFinancing  # noqa: F401
 from engine.cases.works import Works  # noqa: F401
 from engine.documents.models import DossierFile, FileFolder  # noqa: F401
 from engine.mail.models import Mail, MailAttachment  # noqa: F401
+from engine.metering.models import Building  # noqa: F401
 from engine.monitoring.dwell_rollup import DwellHistogram  # noqa: F401
 from engine.monitoring.facts import DossierFact  # noqa: F401
 from engine.monitoring.reports import SavedReport  # noqa: F401
 from engine.parties.models import BceEnterprise, Contact, InvolvedParty, Organisation  # noqa: F401
 from engine.places.models import Address, AddressDetails, DossierSite, EpcRecord  # noqa: F401
+from engine.portal.models import Membership, MembershipBuilding, OrganisationBuilding, OrganisationClient  # noqa: F401
 from engine.queues.models import Queue  # noqa: F401
 from engine.timeline.models import DossierActivity  # noqa: F401
 from engine.views import indexes as _view_indexes  # noqa: F401 - sort and trigram indexes of the list views

@@ -56,6 +56,7 @@ def _register_blueprints(app: Flask, login_rate_limit: str) -> None:
     from webapp.monitoring import bp as monitoring_bp
     from webapp.parties import bp as parties_bp
     from webapp.places import bp as places_bp
+    from webapp.portal import init_portal
     from webapp.queues import bp as queues_bp
     from webapp.rmp import bp as rmp_bp
     from webapp.timeline import bp as timeline_bp
@@ -80,6 +81,7 @@ def _register_blueprints(app: Flask, login_rate_limit: str) -> None:
     app.register_blueprint(instances_bp)  # the instance viewer, interventions and the heat map per version
     app.register_blueprint(monitoring_bp)  # managers: phase board, dwell times, flow, workload, incidents, reports
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
+    init_portal(app)  # /portal: syndics and building managers (accounts, organisations, access, wallet)
     app.register_blueprint(api_bp)
 
 
@@ -99,3 +101,4 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = lambda value, fmt="short": format_datetime(value, fmt) if value else ""
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
     app.jinja_env.globals["htmx_available"] = HTMX.exists()
+    app.jinja_env.globals["has_endpoint"] = lambda endpoint: endpoint in app.view_functions

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort
+from flask import abort, redirect, url_for
 from flask_login import current_user
 
 from engine.access.models import Role
@@ -25,6 +25,10 @@ def check_roles(*roles: Role) -> Any:
     an aborted request (403). Usable as a blueprint ``before_request`` through :func:`roles_guard`."""
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
+    if current_user.user.is_portal:  # portal accounts never enter the back office
+        if not roles:
+            return redirect(url_for("portal.index"))
+        abort(403)
     if roles and not current_user.has_role(*roles):
         abort(403)
     return None
