@@ -11,6 +11,7 @@ from engine.metering.models import Building  # noqa: F401
 from engine.monitoring.dwell_rollup import DwellHistogram  # noqa: F401
 from engine.monitoring.facts import DossierFact  # noqa: F401
 from engine.monitoring.reports import SavedReport  # noqa: F401
+from engine.notify.outbox import Notification  # noqa: F401
 from engine.parties.models import BceEnterprise, Contact, InvolvedParty, Organisation  # noqa: F401
 from engine.places.models import Address, AddressDetails, DossierSite, EpcRecord  # noqa: F401
 from engine.portal.models import Membership, MembershipBuilding, OrganisationBuilding, OrganisationClient  # noqa: F401

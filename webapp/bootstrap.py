@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import engine.models  # noqa: F401 - registers every table
-from engine import jobs
+from engine import jobs, notify
 from engine.cases.phases import install_phase_history
 from engine.config import Settings
 from engine.db import Database
@@ -39,6 +39,9 @@ def build_services(settings: Settings | None = None, db: Database | None = None)
     from integrations.mail import jobs as mail_jobs  # guichet.fetch_mail, guichet.send_mail, beat entry
 
     mail_jobs.configure(settings)
+    from integrations.mail import notifications  # guichet.send_notification: system mails after the commit
+
+    notify.configure(notifications.dispatch)
     # managers' figures: the facts of the task forms, the monthly report mail, the nightly
     # rebuild of the dwell-time histograms (the last two months)
     from webapp.monitoring.report_mail import make_mailer
