@@ -51,6 +51,8 @@ class Settings:
     timer_interval_s: float = 5.0
     ratelimit_storage_url: str = "memory://"
     login_rate_limit: str = "10 per minute"
+    # Portal sign-ups, activation attempts, resends and reset requests, per client address.
+    account_rate_limit: str = "10 per minute"
     secure_cookies: bool = False
     default_locale: str = "fr"
     mail_outbox: Path | None = None
@@ -84,6 +86,15 @@ class Settings:
     smtp_user: str = ""
     smtp_password: str = field(default="", repr=False)
     smtp_starttls: bool = False
+    # Wallet (see integrations/payments): the online payment provider ("simulated": the embedded
+    # local checkout), the HMAC-SHA256 secret of its callbacks (empty: derived from secret_key),
+    # how old a callback may be, and the bank account shown for top-ups by transfer.
+    payment_provider: str = "simulated"
+    payment_secret: str = field(default="", repr=False)
+    payment_callback_window_s: int = 600
+    payment_callback_base_url: str = ""  # empty: the simulated provider calls back in-process
+    wallet_bank_account: str = "BE68 5390 0754 7034"
+    wallet_bank_name: str = "Woon- en Energieloket"
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -98,6 +109,7 @@ class Settings:
             timer_interval_s=float(_env("TIMER_INTERVAL", "5")),
             ratelimit_storage_url=_env("RATELIMIT_STORAGE_URL", "memory://"),
             login_rate_limit=_env("LOGIN_RATE_LIMIT", "10 per minute"),
+            account_rate_limit=_env("ACCOUNT_RATE_LIMIT", "10 per minute"),
             secure_cookies=_flag("SECURE_COOKIES", False),
             default_locale=_env("DEFAULT_LOCALE", "fr"),
             mail_outbox=Path(_env("MAIL_OUTBOX", str(instance / "outbox"))),
@@ -128,6 +140,12 @@ class Settings:
             smtp_user=_env("SMTP_USER", ""),
             smtp_password=_env("SMTP_PASSWORD", ""),
             smtp_starttls=_flag("SMTP_STARTTLS", False),
+            payment_provider=_env("PAYMENT_PROVIDER", "simulated"),
+            payment_secret=_env("PAYMENT_SECRET", ""),
+            payment_callback_window_s=int(_env("PAYMENT_CALLBACK_WINDOW", "600")),
+            payment_callback_base_url=_env("PAYMENT_CALLBACK_BASE_URL", ""),
+            wallet_bank_account=_env("WALLET_BANK_ACCOUNT", "BE68 5390 0754 7034"),
+            wallet_bank_name=_env("WALLET_BANK_NAME", "Woon- en Energieloket"),
         )
 
     @property

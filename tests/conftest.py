@@ -73,3 +73,14 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         login_rate_limit="5 per minute",
         mail_outbox=tmp_path / "outbox",
     )
+
+
+@pytest.fixture(autouse=True)
+def _no_notification_sender() -> Iterator[None]:
+    """Notifications are sent only where a test built the services (which binds the sender for
+    its own outbox): a sender bound by an earlier test must not deliver into that test's folder."""
+    from engine import notify
+
+    notify.configure(None)
+    yield
+    notify.configure(None)

@@ -81,6 +81,17 @@ def _register_blueprints(app: Flask, login_rate_limit: str) -> None:
     app.register_blueprint(instances_bp)  # the instance viewer, interventions and the heat map per version
     app.register_blueprint(monitoring_bp)  # managers: phase board, dwell times, flow, workload, incidents, reports
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
+    from webapp.buildings import bp as buildings_bp
+
+    app.register_blueprint(buildings_bp)  # back office: buildings per client number (read only)
+    from webapp.accreditations import bp as accreditations_bp
+
+    app.register_blueprint(accreditations_bp)  # back office: accreditations of portal accounts and organisations
+    from webapp.finance import bp as finance_bp
+    from webapp.payments import bp as payments_bp
+
+    app.register_blueprint(finance_bp)  # back office: bank-statement import into the wallets
+    app.register_blueprint(payments_bp)  # the simulated payment provider's checkout page
     init_portal(app)  # /portal: syndics and building managers (accounts, organisations, access, wallet)
     app.register_blueprint(api_bp)
 

@@ -323,6 +323,33 @@ def rebuild_dwell_command(months: tuple[str, ...]) -> None:
     click.echo(f"Dwell histogram rebuilt for {where}: {written} row(s).")
 
 
+@cli.group("wallet", help="Organisation wallets: bank-statement import.")
+def wallet_group() -> None:
+    pass
+
+
+@wallet_group.command("import-statement")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def wallet_import_statement(file: Path) -> None:
+    """Import a CODA or CSV bank statement: credit the wallets named by structured communications."""
+    from engine.wallet.statements import LineStatus, book_statement
+    from integrations.bank import StatementError, parse_statement
+
+    try:
+        parsed = parse_statement(file.name, file.read_bytes())
+    except StatementError as exc:
+        raise click.ClickException(f"{file}: not imported, nothing booked: {exc}") from exc
+    with _transaction() as session:
+        report = book_statement(session, parsed, filename=file.name)
+        click.echo(f"{file.name} ({parsed.statement_id}): {report.count(LineStatus.BOOKED)} booked, "
+                   f"{report.count(LineStatus.ALREADY_BOOKED)} already booked, "
+                   f"{report.count(LineStatus.UNMATCHED)} not booked")
+        for line in report.lines:
+            if line.status == LineStatus.UNMATCHED:
+                click.echo(f"  line {line.line_reference}: {line.amount} {line.currency} "
+                           f"{line.communication or '-'}: {line.reason}")
+
+
 @cli.group("tokens", help="API tokens for integration clients.")
 def tokens_group() -> None:
     pass

@@ -308,6 +308,12 @@ def load_demo_data(services: Services, echo: Echo = click.echo, *, scale: float 
         seed_subtypes(session)
         seed_queues(session)
         import_file(session, ADDRESS_SAMPLE)  # the demo address register (idempotent)
+        from webapp.demo_data.buildings import load_demo_buildings
+
+        load_demo_buildings(session)  # portal: buildings per client number (idempotent)
+        from webapp.demo_data.portal import load_demo_portal, portal_logins
+
+        load_demo_portal(session, DEMO_PASSWORD, caseworker_id)  # portal: a syndic firm and its members
         deployed = set(session.scalars(select(ProcessVersion.key).distinct()))
         existing = set(session.scalars(select(Dossier.title).where(
             Dossier.title.in_([d.title for d in DEMO_DOSSIERS]))))
@@ -329,7 +335,8 @@ def load_demo_data(services: Services, echo: Echo = click.echo, *, scale: float 
         dossiers = session.scalar(select(func.count(Dossier.id))) or 0
     echo(f"Demo data: {len(DEMO_USERS)} demo accounts, {dossiers} dossier(s) in the database "
          f"({time.perf_counter() - started:.1f} s).")
-    return [(u.email, DEMO_PASSWORD, ", ".join(r.value for r in u.roles)) for u in DEMO_USERS]
+    return [(u.email, DEMO_PASSWORD, ", ".join(r.value for r in u.roles)) for u in DEMO_USERS] \
+        + portal_logins(DEMO_PASSWORD)
 
 
 def print_logins(logins: list[tuple[str, str, str]], echo: Echo = click.echo, url: str | None = None) -> None:

@@ -21,6 +21,16 @@ class AccountError(ValueError):
     pass
 
 
+class AccountNotActivated(AccountError):
+    """The right password for a portal account whose e-mail address is not confirmed yet: the
+    person is sent to the activation page, not signed in."""
+
+    def __init__(self, user_id: int, email: str) -> None:
+        super().__init__("This account is not activated yet.")
+        self.user_id = user_id
+        self.email = email
+
+
 def create_user(
     session: Session,
     email: str,
@@ -49,13 +59,26 @@ def _dummy_hash() -> str:
     return hash_password("not the password of anyone")
 
 
+def find_by_login(session: Session, login: str) -> User | None:
+    """The account named by ``login``: an e-mail address, or a portal account's username."""
+    login = login.strip().lower()
+    if not login:
+        return None
+    column = User.email if "@" in login else User.username
+    return session.scalar(select(User).where(column == login))
+
+
 def authenticate(session: Session, email: str, password: str) -> User | None:
-    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    """The account for this e-mail address or username and password, or None. Raises
+    :class:`AccountNotActivated` only after the right password, so it reveals nothing more."""
+    user = find_by_login(session, email)
     if user is None or not user.active:
         verify_password(_dummy_hash(), password)  # same work as for a real account: no timing oracle
         return None
     if not verify_password(user.password_hash, password):
         return None
+    if user.is_portal and user.activated_at is None:
+        raise AccountNotActivated(user.id, user.email)
     user.last_login_at = utcnow()
     return user
 

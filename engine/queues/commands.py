@@ -43,6 +43,9 @@ SEED_QUEUES: list[tuple[str, str, str, str, str, str]] = [
      "Tasks of the renovation coaches (lane of the dossier diagrams).", ""),
     ("premiums", "Primes et subsides", "Premies en subsidies", "Premiums & subsidies",
      "Premium and subsidy applications (lane of the dossier diagrams).", ""),
+    ("portal", "Accès au portail", "Toegang tot het portaal", "Portal access",
+     "Requests of syndics and building managers for portal access (bpmn/portal/access_request.bpmn).",
+     "Check the client number and the buildings; approve or refuse with a reason."),
 ]
 
 

@@ -24,6 +24,7 @@ from engine.workflow.models import InstanceStatus
 from webapp.bootstrap import build_services
 from webapp.cli import BPMN_ROOT, deploy_files
 from webapp.demo import DEMO_DOSSIERS, DEMO_PASSWORD, DEMO_USERS, load_demo_data
+from webapp.demo_data.portal import DEMO_MEMBERS, portal_logins
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,7 +38,8 @@ def test_demo_data_is_complete_and_idempotent(settings: Settings, db: Database) 
 
     assert deploy_files(services, sorted(BPMN_ROOT.rglob("*.bpmn")), echo=echo) == 0, lines
     logins = load_demo_data(services, echo=echo, scale=0)  # handmade dossiers only
-    assert {email for email, _, _ in logins} == {u.email for u in DEMO_USERS}
+    assert {email for email, _, _ in logins} == {u.email for u in DEMO_USERS} | {
+        username for username, _, _ in portal_logins(DEMO_PASSWORD)}  # portal accounts sign in by username
     assert not [line for line in lines if "do not validate" in line or "not created" in line], lines
 
     with db.transaction() as session:
@@ -54,7 +56,7 @@ def test_demo_data_is_complete_and_idempotent(settings: Settings, db: Database) 
 
     load_demo_data(services, echo=echo, scale=0)  # a second `make demo`
     with db.transaction() as session:
-        assert session.scalar(select(func.count()).select_from(User)) == len(DEMO_USERS)
+        assert session.scalar(select(func.count()).select_from(User)) == len(DEMO_USERS) + len(DEMO_MEMBERS)
         assert session.scalar(select(func.count()).select_from(Dossier)) == len(DEMO_DOSSIERS)
 
 

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from engine.access.models import User
-from engine.access.users import authenticate
+from engine.access.users import AccountNotActivated, authenticate
 from integrations.directory import LoginRefused, Refusal, sign_in
 from webapp.auth.blueprint import bp
 from webapp.auth.directory import directory_login
@@ -28,16 +28,22 @@ def login() -> Any:
         return render_template("auth/login.html", next_url=next_url, email="")
     email = request.form.get("email", "").strip()
     password = request.form.get("password", "")
-    with command_transaction() as db:
-        user, refusal = _authenticate(db, email, password)
-        if user is not None and user.locale is None and session.get(SESSION_KEY) in LANGUAGES:
-            user.locale = session[SESSION_KEY]  # keep the language chosen before signing in
+    try:
+        with command_transaction() as db:
+            user, refusal = _authenticate(db, email, password)
+            if user is not None and user.locale is None and session.get(SESSION_KEY) in LANGUAGES:
+                user.locale = session[SESSION_KEY]  # keep the language chosen before signing in
+    except AccountNotActivated as waiting:
+        # the right password, but the address is not confirmed yet: to the code, not signed in
+        session["portal_activation_login"] = waiting.email
+        flash(_("Your account is not activated yet: enter the code we sent you by e-mail."), "info")
+        return redirect(url_for("portal.activate"))
     if user is None:
         if refusal is Refusal.UNAVAILABLE:
             flash(_("The directory is unavailable, so directory accounts cannot sign in right now. "
                     "Try again in a few minutes."), "error")
             return render_template("auth/login.html", next_url=next_url, email=email), 503
-        flash(_("The e-mail address or the password is wrong."), "error")
+        flash(_("The e-mail address or the password is wrong."), "error")  # also for a username
         return render_template("auth/login.html", next_url=next_url, email=email), 401
     locale = session.get(SESSION_KEY)
     session.clear()  # a fresh session on sign-in: nothing set before it survives (session fixation)

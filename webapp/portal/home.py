@@ -11,11 +11,13 @@ from engine.parties.models import Organisation
 from engine.portal.access import visible_buildings_query
 from webapp.context import db_session
 from webapp.portal.blueprint import bp
+from webapp.portal.client_number import client_number_required
 from webapp.portal.context import current_access, portal_required
 
 
 @bp.get("/")
 @portal_required()
+@client_number_required
 def index() -> Any:
     access = current_access()
     assert access is not None  # the guard saw to it
