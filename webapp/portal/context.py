@@ -58,13 +58,19 @@ def account_required(view: F) -> F:
 
     @wraps(view)
     def guarded(*args: Any, **kwargs: Any) -> Any:
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        if not current_user.user.is_portal:
-            abort(403)
-        return view(*args, **kwargs)
+        refused = _refuse_non_portal()
+        return refused if refused is not None else view(*args, **kwargs)
 
     return guarded  # type: ignore[return-value]
+
+
+def _refuse_non_portal() -> Any:
+    """Sign in first (anonymous) or 403 (a staff account: staff work in the back office)."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not current_user.user.is_portal:
+        abort(403)
+    return None
 
 
 def portal_required(function: PortalFunction | None = None, *, manager: bool = False) -> Callable[[F], F]:
@@ -75,10 +81,9 @@ def portal_required(function: PortalFunction | None = None, *, manager: bool = F
     def decorate(view: F) -> F:
         @wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Any:
-            if not current_user.is_authenticated:
-                return login_manager.unauthorized()
-            if not current_user.user.is_portal:
-                abort(403)
+            refused = _refuse_non_portal()
+            if refused is not None:
+                return refused
             access = current_access()
             if access is None:
                 choose_organisation(None)
