@@ -100,6 +100,11 @@ PUBLIC_ENDPOINTS = frozenset({
     "payments.simulated_checkout",
     "payments.simulated_cancel",
     "payments.simulated_pay",
+    # operations (webapp/ops): liveness and readiness probes (no data, no secrets); the metrics
+    # answer only loopback without forwarding headers or a bearer token (the walk comes from loopback)
+    "ops.healthz",
+    "ops.readyz",
+    "ops.metrics",
 })
 
 # A redirect to one of these is a refusal: sign in, choose an organisation, accept the terms,
@@ -554,6 +559,17 @@ def _last_audit(db: Database) -> int:
 
 
 def walk(app: Flask, db: Database, world: World) -> WalkResult:
+    """Walk every rule as every persona. The app's logger (a process-wide logger) is quietened
+    for the walk only: the walk reports the 500s itself."""
+    previous = app.logger.level
+    app.logger.setLevel(logging.CRITICAL)
+    try:
+        return _walk(app, db, world)
+    finally:
+        app.logger.setLevel(previous)
+
+
+def _walk(app: Flask, db: Database, world: World) -> WalkResult:
     result = WalkResult()
     started = time.perf_counter()
     personas = _personas(world)
@@ -644,7 +660,6 @@ def build_app(database_url: str, instance: Path) -> tuple[Flask, Database]:
     # exceptions become 500 pages (reported with their cause), as in production
     app = create_app(build_services(settings, db), {"TESTING": True, "WTF_CSRF_ENABLED": True,
                                                     "PROPAGATE_EXCEPTIONS": False})
-    app.logger.setLevel(logging.CRITICAL)  # the walk reports the 500s itself
     return app, db
 
 

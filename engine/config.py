@@ -36,6 +36,16 @@ def _secret_key(instance: Path) -> str:
     return value
 
 
+def _proxy_count(value: str) -> int:
+    """GUICHET_BEHIND_PROXY: a number of proxies, or a yes/no flag meaning one proxy."""
+    value = value.strip().lower()
+    if value in {"true", "yes", "on"}:
+        return 1
+    if value in {"", "false", "no", "off"}:
+        return 0
+    return max(0, int(value))
+
+
 # File uploads: accepted extensions (office documents, PDF, images, mail), unless configured.
 UPLOAD_EXTENSIONS = ("pdf,doc,docx,xls,xlsx,ppt,pptx,odt,ods,odp,rtf,txt,csv,"
                      "jpg,jpeg,png,gif,webp,tif,tiff,heic,eml,msg")
@@ -95,6 +105,18 @@ class Settings:
     payment_callback_base_url: str = ""  # empty: the simulated provider calls back in-process
     wallet_bank_account: str = "BE68 5390 0754 7034"
     wallet_bank_name: str = "Woon- en Energieloket"
+    # Operations (docs/deployment.md): log lines as text or one JSON object per line; the bearer
+    # token that opens /metrics beyond loopback (empty: loopback only); how old the worker
+    # heartbeat may be before /readyz fails (0: not checked).
+    log_format: str = "text"
+    metrics_token: str = field(default="", repr=False)
+    heartbeat_max_age_s: float = 120.0
+    # Security (docs/security.md): Strict-Transport-Security "auto" (on requests seen as HTTPS),
+    # "on" (always: TLS ends at a proxy not trusted by ProxyFix) or "off"; its max-age; how many
+    # reverse proxies in front are trusted for X-Forwarded-For/-Proto/-Host/-Prefix (0: none).
+    hsts: str = "auto"
+    hsts_max_age_s: int = 31536000
+    behind_proxy: int = 0
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -146,6 +168,12 @@ class Settings:
             payment_callback_base_url=_env("PAYMENT_CALLBACK_BASE_URL", ""),
             wallet_bank_account=_env("WALLET_BANK_ACCOUNT", "BE68 5390 0754 7034"),
             wallet_bank_name=_env("WALLET_BANK_NAME", "Woon- en Energieloket"),
+            log_format=_env("LOG_FORMAT", "text").strip().lower(),
+            metrics_token=_env("METRICS_TOKEN", ""),
+            heartbeat_max_age_s=float(_env("HEARTBEAT_MAX_AGE", "120")),
+            hsts=_env("HSTS", "auto").strip().lower(),
+            hsts_max_age_s=int(_env("HSTS_MAX_AGE", "31536000")),
+            behind_proxy=_proxy_count(_env("BEHIND_PROXY", "0")),
         )
 
     @property

@@ -13,6 +13,7 @@ from engine.monitoring.dwell_rollup import DwellHistogram  # noqa: F401
 from engine.monitoring.facts import DossierFact  # noqa: F401
 from engine.monitoring.reports import SavedReport  # noqa: F401
 from engine.notify.outbox import Notification  # noqa: F401
+from engine.ops.heartbeat import WorkerHeartbeat  # noqa: F401
 from engine.parties.models import BceEnterprise, Contact, InvolvedParty, Organisation  # noqa: F401
 from engine.payments.models import PaymentIntent  # noqa: F401
 from engine.places.models import Address, AddressDetails, DossierSite, EpcRecord  # noqa: F401
@@ -20,6 +21,9 @@ from engine.portal.access_requests import AccessRequest  # noqa: F401
 from engine.portal.models import Membership, MembershipBuilding, OrganisationBuilding, OrganisationClient  # noqa: F401
 from engine.portal.terms import TermsAcceptance  # noqa: F401
 from engine.portal.tools import Accreditation, MemberTool, OrganisationTool, Tool  # noqa: F401
+from engine.privacy import append_only as _access_log_triggers  # noqa: F401 - access_log is append-only (triggers)
+from engine.privacy import mirror as _access_log_mirror  # noqa: F401 - contact changes reach the access log
+from engine.privacy.models import AccessLog  # noqa: F401
 from engine.queues.models import Queue  # noqa: F401
 from engine.timeline.models import DossierActivity  # noqa: F401
 from engine.views import indexes as _view_indexes  # noqa: F401 - sort and trigram indexes of the list views

@@ -14,6 +14,7 @@ from webapp.context import close_db_session
 from webapp.errors import register_error_handlers
 from webapp.i18n import init_i18n, selected_language
 from webapp.labels import register_label_filters
+from webapp.ops import init_ops
 from webapp.security import cookie_settings, csrf, init_security
 
 HTMX = Path(__file__).resolve().parent / "static" / "vendor" / "htmx.min.js"
@@ -36,6 +37,7 @@ def create_app(services: Services | None = None, config: dict[str, Any] | None =
         app.config.update(config)
     app.extensions["guichet"] = services
     app.teardown_appcontext(close_db_session)
+    init_ops(app, settings)  # request ids and logs, /healthz /readyz /metrics, static cache headers
 
     init_i18n(app, settings)
     init_security(app, settings)
@@ -92,6 +94,9 @@ def _register_blueprints(app: Flask, login_rate_limit: str) -> None:
 
     app.register_blueprint(finance_bp)  # back office: bank-statement import into the wallets
     app.register_blueprint(payments_bp)  # the simulated payment provider's checkout page
+    from webapp.privacy import init_privacy
+
+    init_privacy(app)  # access log (recorder + the DPO's search), a contact's data export and erasure
     init_portal(app)  # /portal: syndics and building managers (accounts, organisations, access, wallet)
     app.register_blueprint(api_bp)
 

@@ -12,6 +12,7 @@ from engine.config import Settings
 from engine.db import Database
 from engine.monitoring import dwell_rollup, report_jobs
 from engine.monitoring.facts import install_fact_recorder
+from engine.ops import heartbeat
 from engine.workflow.operators import OperatorRegistry
 from engine.workflow.runtime import WorkflowEngine
 from forms import FormRegistry
@@ -49,5 +50,9 @@ def build_services(settings: Settings | None = None, db: Database | None = None)
     install_fact_recorder(workflow_engine, default_forms.fact_mapping())
     report_jobs.configure(settings, make_mailer(settings, default_forms))
     dwell_rollup.configure()
+    heartbeat.configure()  # guichet.heartbeat every 30 s: the worker check of /readyz
+    from engine.privacy import retention
+
+    retention.configure(db)  # guichet.apply_retention daily: personal data past its retention
     jobs.bind(db, workflow_engine)
     return Services(settings=settings, db=db, engine=workflow_engine, forms=default_forms)

@@ -9,8 +9,12 @@
     guichet seed-subtypes               add the dossier subtypes of the manual that are missing
     guichet demo                        migrate, deploy, load demo data, serve with a worker and beat
     guichet worker                      a Celery worker (with beat by default) for this app
+    guichet serve                       the web app under gunicorn (production; several processes)
+    guichet beat                        Celery beat alone (production: exactly one, workers --no-beat)
     guichet mail fetch                  read new mail (maildir or IMAP) into the central queue, once
     guichet monitoring rebuild-dwell    recompute the dwell-time histogram (after an upgrade or a backfill)
+    guichet backup [-o FILE]            database, file store and mail folders in one checked archive
+    guichet restore FILE [--force]      restore such an archive (into an empty database unless --force)
 
 Every command reads its configuration from the GUICHET_* environment variables
 (:meth:`engine.config.Settings.from_env`), through the app's services.
@@ -51,6 +55,8 @@ BPMN_ROOT = ROOT / "bpmn"
 # Tables in the application database that the models do not own: the embedded broker's and
 # Celery result tables when someone points them at the same database.
 FOREIGN_TABLE_PREFIXES = ("kombu_", "celery_", "alembic_")
+# Tables that are not models but part of a trigger's DDL (engine/privacy/append_only.py)
+DDL_TABLES = frozenset({"access_log_purge_permit"})
 
 
 # --------------------------------------------------------------------------- migrations
@@ -69,7 +75,7 @@ def include_object(obj: Any, name: str | None, type_: str, reflected: bool, comp
     indexes of engine/views/indexes.py) are written by hand in a migration: autogenerate, which
     compares on SQLite, would otherwise create them everywhere. tests/migrations checks that the
     migrations create them where they belong."""
-    if type_ == "table" and name and name.startswith(FOREIGN_TABLE_PREFIXES):
+    if type_ == "table" and name and (name.startswith(FOREIGN_TABLE_PREFIXES) or name in DDL_TABLES):
         return False
     if type_ == "index" and name in _dialect_specific_indexes():
         return False
@@ -548,6 +554,101 @@ def worker_command(concurrency: int | None, pool: str | None, beat: bool, queues
     gc.freeze()
     worker.start()
     sys.exit(worker.exitcode or 0)
+
+
+# --------------------------------------------------------------------------- production: serve & beat
+
+
+@cli.command("serve", with_appcontext=False)
+@click.option("-b", "--bind", default="127.0.0.1:8000", show_default=True,
+              help="Address to listen on (host:port, or unix:/path); repeatable in gunicorn's sense via commas.")
+@click.option("-w", "--workers", type=int, default=None,
+              help="Web processes (default: GUICHET_WEB_CONCURRENCY, else 2 x CPUs + 1).")
+@click.option("--threads", type=int, default=1, show_default=True, help="Threads per web process.")
+@click.option("--timeout", type=int, default=60, show_default=True,
+              help="Seconds before a stuck request's process is replaced.")
+@click.option("--access-log/--no-access-log", default=False, show_default=True,
+              help="gunicorn's own access log (Guichet already logs every request with its id).")
+def serve_command(bind: str, workers: int | None, threads: int, timeout: int, access_log: bool) -> None:
+    """Serve the web app under gunicorn with several worker processes (production).
+
+    Run `guichet db upgrade` and `guichet bpmn deploy` first; background jobs need `guichet worker
+    --no-beat` and exactly one `guichet beat` (docs/deployment.md)."""
+    from engine.config import Settings
+    from webapp.ops.gunicorn_app import GuichetServer, default_workers, gunicorn_options, prepare_metrics_dir
+
+    settings = Settings.from_env()
+    prepare_metrics_dir(settings.instance_path)  # before any process imports prometheus_client
+    options = gunicorn_options(bind.split(",") if "," in bind else bind, workers or default_workers(), threads,
+                               timeout, settings.log_format, access_log)
+    GuichetServer(options).run()
+
+
+@cli.command("beat")
+@click.option("-l", "--loglevel", default="INFO", show_default=True)
+def beat_command(loglevel: str) -> None:
+    """Celery beat alone: sends the periodic jobs (timers, lost-call sweep, heartbeat, nightly
+    rollups). Run exactly one per deployment, with workers started with --no-beat."""
+    from engine.jobs import celery
+
+    settings = _services().settings
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    beat = celery.Beat(loglevel=loglevel.upper(), schedule=str(settings.instance_path / "celerybeat-schedule"))
+    beat.run()
+
+
+# --------------------------------------------------------------------------- backup & restore
+
+
+def _backup_folders(settings: Any) -> dict[str, Path]:
+    """The folders a backup holds besides the database (docs/backup.md)."""
+    return {"files": settings.files_root, "maildir": settings.maildir_root, "outbox": settings.outbox_root}
+
+
+@cli.command("backup", with_appcontext=False)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Archive to write (.tar, or .tar.gz to compress); default: guichet-backup-<UTC time>.tar.")
+def backup_command(output: Path | None) -> None:
+    """Back up the database and the file folders into one archive with a checked manifest
+    (safe while Guichet runs)."""
+    from engine.config import Settings
+    from integrations.backup import BackupError, create_backup, default_output
+
+    settings = Settings.from_env()
+    target = output or default_output()
+    try:
+        manifest = create_backup(settings.database_url, _backup_folders(settings), target, echo=click.echo)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    rows = sum(manifest.row_counts.values())
+    click.echo(f"Backed up {_safe_url(settings.database_url)} ({manifest.database_kind}, migration "
+               f"{manifest.alembic_revision or 'none'}, {len(manifest.row_counts)} tables, {rows} rows) and "
+               f"{len(manifest.files)} file(s) into {target}.")
+
+
+@cli.command("restore", with_appcontext=False)
+@click.argument("archive", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, default=False,
+              help="Replace a database and folders that are not empty (drops their current contents).")
+def restore_command(archive: Path, force: bool) -> None:
+    """Restore a `guichet backup` archive into GUICHET_DATABASE_URL and the file folders, after
+    checking every file of it. Refuses a non-empty target unless --force."""
+    from engine.config import Settings
+    from integrations.backup import BackupError, restore_backup
+
+    settings = Settings.from_env()
+    settings.instance_path.mkdir(parents=True, exist_ok=True)  # staging beside the folders: moves are renames
+    try:
+        report = restore_backup(archive, settings.database_url, _backup_folders(settings), migrations=MIGRATIONS,
+                                force=force, workdir=settings.instance_path)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    manifest = report.manifest
+    click.echo(f"Restored the backup of {manifest.created_at} (Guichet {manifest.guichet_version}): "
+               f"{len(manifest.row_counts)} tables with the expected row counts, {report.files} file(s), "
+               f"into {_safe_url(settings.database_url)}.")
+    for note in report.notes:
+        click.echo(note)
 
 
 def _safe_url(url: str) -> str:

@@ -18,6 +18,7 @@ from engine.cases.models import Dossier
 from engine.config import UPLOAD_EXTENSIONS
 from engine.documents import files
 from engine.documents.models import DossierFile, FileFolder
+from integrations.documents import sniff
 from integrations.documents.store import DiskStore, StagedBlob, TooLarge
 
 DEFAULT_EXTENSIONS = tuple(UPLOAD_EXTENSIONS.split(","))
@@ -27,6 +28,7 @@ DEFAULT_EXTENSIONS = tuple(UPLOAD_EXTENSIONS.split(","))
 class UploadLimits:
     max_bytes: int = 25 * 1024 * 1024
     extensions: frozenset[str] = frozenset(DEFAULT_EXTENSIONS)
+    archive: sniff.ArchiveLimits = field(default_factory=sniff.ArchiveLimits)
 
     @classmethod
     def from_text(cls, max_mb: float, extensions: str) -> UploadLimits:
@@ -45,7 +47,9 @@ class Incoming:
 @dataclass(frozen=True)
 class Refusal:
     name: str
-    reason: str  # "too_large", "type", "empty", "no_name"
+    # "too_large", "type", "empty", "no_name"; from the content (integrations/documents/sniff.py):
+    # "executable", "mismatch" (not what the extension says), "archive" (unpacks too far)
+    reason: str
 
 
 @dataclass
@@ -89,6 +93,11 @@ def upload(session: Session, store: DiskStore, dossier: Dossier, incoming: Itera
             if blob.size == 0:
                 store.discard(blob)
                 refusals.append(Refusal(name, "empty"))
+                continue
+            problem = sniff.check(blob.path, extension(name), limits.archive)
+            if problem:
+                store.discard(blob)
+                refusals.append(Refusal(name, problem))
                 continue
             staged.append((name, blob))
         if refusals or not staged:

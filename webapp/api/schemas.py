@@ -15,6 +15,10 @@ from engine.workflow.models import HumanTaskState, InstanceStatus
 from webapp.api.util import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
 
 SUBJECT_RE = re.compile(r"^(?P<type>[A-Za-z_][\w.-]*):(?P<id>\d+)$")
+# Row ids are 32-bit integers in the database: a larger number can match nothing, and sent to the
+# database it overflows (a 500), so it is refused as invalid input (found by tests/webapp/api/test_fuzz.py).
+MAX_ID = 2**31 - 1
+ID_RANGE = validate.Range(min=0, max=MAX_ID)
 
 
 class Include(fields.String):
@@ -96,7 +100,8 @@ class InstanceListArgs(PageArgsSchema):
 
     @validates("subject")
     def _check_subject(self, value: str, **_kwargs: Any) -> None:
-        if not SUBJECT_RE.match(value):
+        match = SUBJECT_RE.match(value)
+        if not match or int(match["id"]) > MAX_ID:
             raise ValidationError("Use type:id, e.g. dossier:42.")
 
 
@@ -112,11 +117,11 @@ class TaskListArgs(PageArgsSchema):
                                                       "or a user id."})
     queue = fields.String()
     process_key = fields.String()
-    instance_id = fields.Integer()
+    instance_id = fields.Integer(validate=ID_RANGE)
 
     @validates("assignee")
     def _check_assignee(self, value: str, **_kwargs: Any) -> None:
-        if value not in ("me", "none") and not value.isdigit():
+        if value not in ("me", "none") and not (value.isdigit() and int(value) <= MAX_ID):
             raise ValidationError("Use me, none, or a user id.")
 
 
@@ -125,7 +130,7 @@ class TaskListArgs(PageArgsSchema):
 
 class SubjectSchema(Schema):
     type = fields.String(required=True, validate=validate.Length(min=1, max=50))
-    id = fields.Integer(required=True)
+    id = fields.Integer(required=True, validate=ID_RANGE)
 
 
 class StartInstanceSchema(Schema):
@@ -148,7 +153,7 @@ class MessageSchema(Schema):
                          metadata={"description": "Any JSON value, given to the process."})
     correlations = fields.Dict(keys=fields.String(), load_default=dict,
                                metadata={"description": "Correlation values, e.g. {\"dossier\": 42}."})
-    instance_id = fields.Integer(allow_none=True, load_default=None,
+    instance_id = fields.Integer(allow_none=True, load_default=None, validate=ID_RANGE,
                                  metadata={"description": "Deliver only to this instance."})
 
 

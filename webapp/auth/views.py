@@ -16,6 +16,7 @@ from webapp.auth.directory import directory_login
 from webapp.auth.identity import SignedInUser
 from webapp.i18n import LANGUAGES, SESSION_KEY
 from webapp.navigation import safe_next_url
+from webapp.privacy.recorder import Actor, record_access  # the access log of personal data
 from webapp.transactions import command_transaction
 
 
@@ -39,6 +40,7 @@ def login() -> Any:
         flash(_("Your account is not activated yet: enter the code we sent you by e-mail."), "info")
         return redirect(url_for("portal.activate"))
     if user is None:
+        record_access("sign_in_failed", "user", actor=Actor(None, email))
         if refusal is Refusal.UNAVAILABLE:
             flash(_("The directory is unavailable, so directory accounts cannot sign in right now. "
                     "Try again in a few minutes."), "error")
@@ -50,6 +52,7 @@ def login() -> Any:
     if locale:
         session[SESSION_KEY] = locale
     login_user(SignedInUser(user))
+    record_access("sign_in", "user", user.id, actor=Actor(user.id, user.name))
     flash(_("Welcome, %(name)s.", name=user.name), "success")
     return redirect(next_url or url_for("home.index"))
 

@@ -40,6 +40,7 @@ from webapp.dossiers.audit_trail import dossier_trail
 from webapp.dossiers.queries import DossierFilters, dossier_page
 from webapp.dossiers.sections import sections_for
 from webapp.labels import DOSSIER_TYPES, PHASE_FLOWS, PHASES, STATUSES, dossier_type_label, subtype_label
+from webapp.privacy import record_access  # the access log of personal data
 from webapp.tasks.queries import open_tasks_of_instance
 from webapp.transactions import run_command
 
@@ -253,6 +254,7 @@ def show(dossier_id: int) -> Any:
     tab = request.args.get("tab", "overview")
     active_section = next((section for section in sections if section.key == tab), None)
     journey_root = session.get(Dossier, dossier.journey_id) if dossier.journey_id else None
+    record_access("view", "dossier", dossier.id)
     return render_template(
         "dossiers/show.html",
         sections=sections,

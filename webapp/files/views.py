@@ -103,6 +103,13 @@ REASONS = {
     "type": lambda name, max_mb: _("“%(name)s” is not an accepted type of file.", name=name),
     "empty": lambda name, max_mb: _("“%(name)s” is empty.", name=name),
     "no_name": lambda name, max_mb: _("A file without a name was sent."),
+    # from the content (integrations/documents/sniff.py)
+    "executable": lambda name, max_mb: _("“%(name)s” is a program, whatever its name says: programs are "
+                                         "never accepted.", name=name),
+    "mismatch": lambda name, max_mb: _("The content of “%(name)s” does not match its extension (or the file "
+                                       "is damaged): save it again in the format its name says.", name=name),
+    "archive": lambda name, max_mb: _("“%(name)s” unpacks to too many files or too much data to be checked "
+                                      "safely: send its contents in smaller parts.", name=name),
 }
 
 

@@ -29,6 +29,7 @@ from integrations.mail.jobs import send_after_commit
 from webapp.auth import BACK_OFFICE, CASE_HANDLERS, roles_guard
 from webapp.context import db_session, services
 from webapp.labels import DOSSIER_TYPES
+from webapp.privacy import record_access  # the access log of personal data
 from webapp.transactions import run_command
 
 bp = Blueprint("mail", __name__, url_prefix="/mails")
@@ -121,6 +122,7 @@ def show(mail_id: int) -> Any:
     replies = list(session.scalars(select(Mail).where(Mail.in_reply_to == mail.message_id)
                                    .order_by(Mail.received_at, Mail.id).limit(50)))
     answered = session.scalar(select(Mail).where(Mail.message_id == mail.in_reply_to)) if mail.in_reply_to else None
+    record_access("view", "mail", mail.id)
     return render_template(
         "mail/show.html", mail=mail, queue=queue, dossier=dossier, assignee=assignee, replies=replies,
         answered=answered, may_act=may_act(mail) and mail.closed_at is None,

@@ -31,6 +31,7 @@ from webapp.context import db_session, services
 from webapp.parties.forms import CONTACT_FORM, ORGANISATION_FORM, validate_party
 from webapp.parties.labels import INVOLVEMENT_REFUSALS, enterprise_number_message, register_party_filters
 from webapp.places.views import not_in_register_message, search_results, search_state
+from webapp.privacy import record_access  # the access log of personal data
 from webapp.transactions import run_command
 
 bp = Blueprint("parties", __name__)
@@ -99,6 +100,7 @@ def show(plural: str, record_id: int) -> Any:
     history = session.scalars(select(AuditEvent).where(AuditEvent.subject_type == kind.key,
                                                        AuditEvent.subject_id == record.id)
                               .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(50)).all()
+    record_access("view", kind.key, record.id)
     return render_template("parties/show.html", kind=kind, record=record, dossiers=dossiers, history=history)
 
 

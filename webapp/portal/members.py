@@ -29,6 +29,7 @@ from webapp.portal.context import current_access, portal_required
 from webapp.portal.member_labels import FUNCTIONS, ROLES, STATUSES, refusal
 from webapp.portal.organisations import EMPLOYEE_KEYS, EmployeeInfoSchema, form_errors
 from webapp.portal.tools import ensure_tool_rows
+from webapp.privacy import record_access  # the access log of personal data
 from webapp.transactions import run_command
 
 
@@ -50,6 +51,7 @@ def _membership(access: PortalAccess, membership_id: int) -> Membership:
 def members() -> Any:
     access = _access()
     rows = engine_members.members_of(db_session(), access.organisation_id)
+    record_access("view", "organisation", access.organisation_id, record_key="members", rows=len(rows))
     return render_template("portal/members/index.html", access=access, rows=rows, roles=ROLES, statuses=STATUSES)
 
 
@@ -80,6 +82,7 @@ def member(membership_id: int) -> Any:
     if not access.is_manager and membership.user_id != access.user_id:
         # employees see the list; a member's page with its restrictions is for managers and themself
         abort(404)
+    record_access("view", "member", membership.id)
     return _render_member(access, membership)
 
 

@@ -37,6 +37,7 @@ from engine.views.seed import seed_system_views
 from engine.workflow.errors import Forbidden, NotFound
 from webapp.auth import BACK_OFFICE, roles_guard
 from webapp.context import db_session
+from webapp.privacy.recorder import logged_export  # exports reach the access log
 from webapp.transactions import run_command
 from webapp.views.columns import ColumnType, ListEntity, Op
 from webapp.views.entities import BUILDERS, ViewContext, build_entity
@@ -214,7 +215,7 @@ def export_csv(entity: str) -> Any:
         writer.writerow([str(column.label) for column in columns])
         yield "\ufeff" + flush()  # a BOM so that Excel reads UTF-8
         labels = choice_labels(columns)
-        for count, row in enumerate(iterate_all(db_session(), state), start=1):
+        for count, row in enumerate(logged_export(iterate_all(db_session(), state), "view", entity), start=1):
             writer.writerow([cell_csv(column, row[f"c_{column.key}"], labels) for column in columns])
             if count % 500 == 0:
                 yield flush()
@@ -237,7 +238,7 @@ def export_xlsx(entity: str) -> Any:
             sheet.column_dimensions[get_column_letter(index + 1)].width = max(8, width / 7)
     sheet.append([str(column.label) for column in columns])
     labels = choice_labels(columns)
-    for row in iterate_all(db_session(), state):
+    for row in logged_export(iterate_all(db_session(), state), "view", entity):
         sheet.append([cell_xlsx(column, row[f"c_{column.key}"], labels) for column in columns])
     out = io.BytesIO()
     workbook.save(out)
