@@ -16,7 +16,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
-APT_PACKAGES := chromium libldap2-dev libsasl2-dev slapd ldap-utils dovecot-imapd postgresql-client
+APT_PACKAGES := chromium libldap2-dev libsasl2-dev slapd ldap-utils dovecot-imapd postgresql-client wrk
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/guichet_test
 PYTEST_ARGS ?=
 

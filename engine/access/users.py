@@ -8,7 +8,7 @@ import hashlib
 import secrets
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from engine.access.models import ApiToken, Role, User
 from engine.access.passwords import hash_password, password_problem, verify_password
@@ -96,7 +96,8 @@ def issue_token(session: Session, user: User, name: str) -> str:
 
 
 def user_for_token(session: Session, token: str) -> User | None:
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token), ApiToken.revoked.is_(False)))
+    row = session.scalar(select(ApiToken).options(joinedload(ApiToken.user))  # one query per API call
+                         .where(ApiToken.token_hash == _digest(token), ApiToken.revoked.is_(False)))
     if row is None or not row.user.active:
         return None
     now = utcnow()

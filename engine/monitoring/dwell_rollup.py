@@ -30,6 +30,7 @@ import logging
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -154,10 +155,20 @@ def _grains(key: Key) -> list[tuple[int, dt.date, str, str, int, str, int]]:
 COLUMNS = ("grain", "month", "dossier_type", "phase", "subtype_id", "project", "bucket")
 
 
+@lru_cache(maxsize=4)
+def _add_statement(dialect: str) -> Any:
+    """The histogram upsert of one dialect, built once (see engine/monitoring/facts.py)."""
+    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert_(DwellHistogram)
+    return statement.on_conflict_do_update(
+        index_elements=[getattr(DwellHistogram, c) for c in COLUMNS],
+        set_={"count": DwellHistogram.count + statement.excluded.count})
+
+
 def add_counts(connection: Connection | Session, counts: Counter[Key]) -> None:
-    """Add ``counts`` (negative to take away) to the histogram at every grain: one
-    INSERT … ON CONFLICT DO UPDATE on both databases, rows in key order (two transactions
-    touching the same buckets lock them in the same order)."""
+    """Add ``counts`` (negative to take away) to the histogram at every grain: INSERT … ON
+    CONFLICT DO UPDATE on both databases, rows in key order (two transactions touching the same
+    buckets lock them in the same order)."""
     totals: Counter[tuple[Any, ...]] = Counter()
     for key, count in counts.items():
         for row in _grains(key):
@@ -165,13 +176,8 @@ def add_counts(connection: Connection | Session, counts: Counter[Key]) -> None:
     rows = [dict(zip(COLUMNS, row, strict=True), count=count) for row, count in sorted(totals.items()) if count]
     if not rows:
         return
-    bind = connection.get_bind() if isinstance(connection, Session) else connection
-    insert_ = postgresql.insert if bind.dialect.name == "postgresql" else sqlite.insert
-    statement = insert_(DwellHistogram).values(rows)
-    statement = statement.on_conflict_do_update(
-        index_elements=[getattr(DwellHistogram, c) for c in COLUMNS],
-        set_={"count": DwellHistogram.count + statement.excluded.count})
-    connection.execute(statement)
+    core = connection.connection() if isinstance(connection, Session) else connection
+    core.execute(_add_statement(core.dialect.name), rows)
 
 
 def count_left_phases(session: Session, dossier: Dossier, left: Iterable[tuple[str, dt.datetime]],

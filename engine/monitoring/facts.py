@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, Numeric, String, UniqueConstraint, select
@@ -76,11 +77,23 @@ def fact_columns(value: Any) -> dict[str, Any] | None:
     return None
 
 
+@lru_cache(maxsize=4)
+def _upsert(dialect: str) -> Any:
+    """The fact upsert of one dialect, built once: building an ON CONFLICT statement (its
+    ``excluded`` alias copies every column) costs more than running it."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(DossierFact)
+    return statement.on_conflict_do_update(
+        index_elements=[DossierFact.dossier_id, DossierFact.name],
+        set_={key: statement.excluded[key] for key in ("value_number", "value_date", "value_text", "recorded_at")},
+    )
+
+
 def record_facts(session: Session, dossier_id: int, values: Mapping[str, Any]) -> int:
     """Upsert ``{fact name: value}`` for the dossier; returns how many facts were written.
 
-    One INSERT … ON CONFLICT (dossier_id, name) DO UPDATE per fact, on SQLite and PostgreSQL
-    alike, so two completions never leave two rows and the later one wins."""
+    INSERT … ON CONFLICT (dossier_id, name) DO UPDATE with all the rows in one execution, on
+    SQLite and PostgreSQL alike, so two completions never leave two rows and the later one wins."""
     rows = []
     now = utcnow()
     for name, value in values.items():
@@ -91,16 +104,8 @@ def record_facts(session: Session, dossier_id: int, values: Mapping[str, Any]) -
             rows.append({"dossier_id": dossier_id, "name": name, "recorded_at": now, **columns})
     if not rows:
         return 0
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    for row in rows:
-        statement = insert(DossierFact).values(**row)
-        statement = statement.on_conflict_do_update(
-            index_elements=[DossierFact.dossier_id, DossierFact.name],
-            set_={key: statement.excluded[key] for key in
-                  ("value_number", "value_date", "value_text", "recorded_at")},
-        )
-        session.execute(statement)
+    # Core, not the ORM's bulk insert (which splits the rows by the columns they leave NULL)
+    session.connection().execute(_upsert(session.get_bind().dialect.name), rows)
     return len(rows)
 
 
@@ -116,8 +121,12 @@ class FactRecorder:
         fields = self.mapping.get(human_task.form_key or "")
         if not fields or instance.subject_type != "dossier" or instance.subject_id is None:
             return
-        if session.get(Dossier, instance.subject_id) is None:
+        dossier = session.get(Dossier, instance.subject_id)
+        if dossier is None:
             return  # the subject is only a label for the engine: no dossier, no facts
+        # the identity map holds objects weakly: keep the dossier for this transaction, so that
+        # the phase listener that runs at the save finds it without a second SELECT
+        session.info.setdefault("loaded_dossiers", []).append(dossier)
         values = {fact: cleaned_data.get(field) for field, fact in fields.items() if field in cleaned_data}
         record_facts(session, instance.subject_id, values)
 
