@@ -35,6 +35,8 @@ class RecordType(enum.StrEnum):
     DOSSIER = "dossier"
     MAIL = "mail"
     VIEW = "view"  # a list view exported (record_id = None, record_key = the entity)
+    PROCESS_INSTANCE = "process_instance"  # a case's data read through the API
+    SYNDIC_REQUEST = "syndic_request"  # a syndic mandate request (national register numbers)
     ACCESS_LOG = "access_log"
 
 

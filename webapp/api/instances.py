@@ -9,6 +9,8 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.privacy.access_log import Actor
+from engine.privacy.models import AccessAction, RecordType
 from engine.workflow.errors import NotFound
 from engine.workflow.models import AuditEvent, Incident, IncidentStatus, ProcessInstance
 from webapp.api import api_bp
@@ -31,6 +33,7 @@ from webapp.api.schemas import (
 )
 from webapp.api.util import load_body, load_query, paginate, run_command
 from webapp.context import db_session, services
+from webapp.privacy.recorder import record_access
 
 
 def get_instance_or_404(session: Session, instance_id: int) -> ProcessInstance:
@@ -83,7 +86,12 @@ def get_instance(instance_id: int) -> ResponseReturnValue:
     args = load_query(InstanceArgs)
     session = db_session()
     instance = get_instance_or_404(session, instance_id)
-    return jsonify(instance_detail(session, instance, include_data="data" in args.get("include", set())))
+    include_data = "data" in args.get("include", set())
+    if include_data:  # the case data holds personal data: the access log records who read it
+        principal = current_principal()
+        record_access(AccessAction.VIEW, RecordType.PROCESS_INSTANCE, instance.id, record_key="data",
+                      actor=Actor(principal.id, principal.name))
+    return jsonify(instance_detail(session, instance, include_data=include_data))
 
 
 @api_bp.post("/instances")

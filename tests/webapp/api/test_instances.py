@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import func, select
+
+from engine.db import Database
+from engine.privacy.models import AccessLog
 from tests.webapp.api.conftest import Caller
 
 StartReview = Callable[..., dict[str, Any]]
@@ -30,13 +34,19 @@ def test_start(designer: Caller, review) -> None:
     assert "data" not in body
 
 
-def test_get(worker: Caller, start_review: StartReview) -> None:
+def test_get(worker: Caller, start_review: StartReview, db: Database) -> None:
     started = start_review(origin="api")
     body = worker.get(f"/api/instances/{started['id']}").json
     assert body["open_tasks"] == started["open_tasks"]
     assert "data" not in body
+    with db.transaction() as session:  # the bare instance holds no case data: nothing logged
+        assert session.scalar(select(func.count()).select_from(AccessLog)) == 0
     body = worker.get(f"/api/instances/{started['id']}?include=data").json
     assert body["data"]["origin"] == "api"
+    with db.transaction() as session:  # reading the case data through the API is in the access log
+        logged = session.scalars(select(AccessLog)).all()
+    assert [(e.action, e.record_type, e.record_id, e.record_key, e.actor_id) for e in logged] == [
+        ("view", "process_instance", started["id"], "data", worker.user_id)]
 
 
 def test_list_filters(worker: Caller, designer: Caller, start_review: StartReview) -> None:
