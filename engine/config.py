@@ -59,6 +59,10 @@ class Settings:
     secret_key: str = field(repr=False)
     jobs_eager: bool = False
     timer_interval_s: float = 5.0
+    # The lost-call sweep (engine/jobs.py): every resend_interval_s, service calls still pending
+    # or running after resend_after_s are sent to the broker again (docs/deployment.md, Faults).
+    resend_interval_s: float = 60.0
+    resend_after_s: float = 300.0
     ratelimit_storage_url: str = "memory://"
     login_rate_limit: str = "10 per minute"
     # Portal sign-ups, activation attempts, resends and reset requests, per client address.
@@ -105,6 +109,12 @@ class Settings:
     payment_callback_base_url: str = ""  # empty: the simulated provider calls back in-process
     wallet_bank_account: str = "BE68 5390 0754 7034"
     wallet_bank_name: str = "Woon- en Energieloket"
+    # Syndic mandates (engine/syndic, integrations/syndic/counter.py): where a paid request is filed
+    # (an e-mail with the documents to the enterprise counter, or an HTTP POST when the URL is set)
+    # and after how many working days without confirmation the counter is reminded.
+    bce_counter_email: str = "syndic@enterprise-counter.local"
+    bce_counter_url: str = ""
+    syndic_reminder_working_days: int = 5
     # Operations (docs/deployment.md): log lines as text or one JSON object per line; the bearer
     # token that opens /metrics beyond loopback (empty: loopback only); how old the worker
     # heartbeat may be before /readyz fails (0: not checked).
@@ -129,6 +139,8 @@ class Settings:
             secret_key=_secret_key(instance),
             jobs_eager=_flag("JOBS_EAGER", False),
             timer_interval_s=float(_env("TIMER_INTERVAL", "5")),
+            resend_interval_s=float(_env("RESEND_INTERVAL", "60")),
+            resend_after_s=float(_env("RESEND_AFTER", "300")),
             ratelimit_storage_url=_env("RATELIMIT_STORAGE_URL", "memory://"),
             login_rate_limit=_env("LOGIN_RATE_LIMIT", "10 per minute"),
             account_rate_limit=_env("ACCOUNT_RATE_LIMIT", "10 per minute"),
@@ -168,6 +180,9 @@ class Settings:
             payment_callback_base_url=_env("PAYMENT_CALLBACK_BASE_URL", ""),
             wallet_bank_account=_env("WALLET_BANK_ACCOUNT", "BE68 5390 0754 7034"),
             wallet_bank_name=_env("WALLET_BANK_NAME", "Woon- en Energieloket"),
+            bce_counter_email=_env("BCE_COUNTER_EMAIL", "syndic@enterprise-counter.local").strip(),
+            bce_counter_url=_env("BCE_COUNTER_URL", "").strip(),
+            syndic_reminder_working_days=int(_env("SYNDIC_REMINDER_WORKING_DAYS", "5")),
             log_format=_env("LOG_FORMAT", "text").strip().lower(),
             metrics_token=_env("METRICS_TOKEN", ""),
             heartbeat_max_age_s=float(_env("HEARTBEAT_MAX_AGE", "120")),

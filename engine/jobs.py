@@ -17,6 +17,7 @@ import traceback
 from dataclasses import dataclass
 from typing import Any
 
+import kombu.exceptions
 import kombu.transport.sqlalchemy
 from celery import Celery
 
@@ -59,7 +60,11 @@ def configure(settings: Settings) -> None:
         task_eager_propagates=False,
         beat_schedule={
             "fire-due-timers": {"task": "guichet.fire_due_timers", "schedule": settings.timer_interval_s},
-            "resend-lost-service-calls": {"task": "guichet.resend_service_calls", "schedule": 60.0},
+            "resend-lost-service-calls": {
+                "task": "guichet.resend_service_calls",
+                "schedule": settings.resend_interval_s,
+                "kwargs": {"older_than_s": settings.resend_after_s},
+            },
             "roll-up-visits": {"task": "guichet.roll_up_visits", "schedule": heat_rollup.BEAT_INTERVAL_S},
         },
     )
@@ -79,8 +84,18 @@ def runtime() -> _Runtime:
 
 
 def send_service_calls(call_ids: list[int]) -> None:
-    for call_id in call_ids:
-        run_service_call.delay(call_id)
+    """Send one job per call. Runs after the commit that created the calls, so a broker that is
+    down must not turn a committed command into an error page: the calls stay ``pending`` in the
+    database (the outbox) and the lost-call sweep sends them again once the broker is back."""
+    for position, call_id in enumerate(call_ids):
+        try:
+            run_service_call.delay(call_id)
+        except (kombu.exceptions.OperationalError, OSError) as exc:
+            log.warning(
+                "broker unreachable (%s): service calls %s stay pending until the lost-call sweep re-sends them",
+                type(exc).__name__, call_ids[position:],
+            )
+            return
 
 
 @celery.task(name="guichet.run_service_call", bind=True, max_retries=None)

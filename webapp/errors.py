@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, jsonify, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from engine.workflow.errors import ConflictError, EngineError, Forbidden, FormInvalid, InvalidState, NotFound
@@ -37,6 +38,8 @@ def _explanation(status: int) -> str:
         422: _("Some values are not valid."),
         429: _("Too many attempts. Wait a minute, then try again."),
         500: _("Something went wrong on our side. The error was logged; try again in a moment."),
+        503: _("The database cannot be reached at the moment. Nothing was saved; try again in a few "
+               "seconds."),
     }
     return texts.get(status, _("The request could not be completed."))
 
@@ -52,6 +55,7 @@ def _title(status: int) -> str:
         422: _("Invalid input"),
         429: _("Too many attempts"),
         500: _("Server error"),
+        503: _("Temporarily unavailable"),
     }
     return titles.get(status, _("Error"))
 
@@ -96,6 +100,23 @@ def _engine_error(error: EngineError) -> Any:
     return render_error(status, str(error), **extra)
 
 
+# how long a client should wait before trying again when the database is unreachable
+DATABASE_RETRY_AFTER_S = 5
+
+
+def database_unavailable(error: Exception) -> bool:
+    """The database could not be reached or dropped the connection (a restart, a failover): the
+    request can succeed a moment later, once the pool's pre-ping finds the server back."""
+    return isinstance(error, OperationalError) or (isinstance(error, DBAPIError) and error.connection_invalidated)
+
+
+def _database_error(error: DBAPIError) -> Any:
+    if not database_unavailable(error):
+        return _unexpected(error)
+    log.warning("database unavailable: %s", str(error.orig or error).strip().splitlines()[0])
+    return _with_header(render_error(503), "Retry-After", str(DATABASE_RETRY_AFTER_S))
+
+
 def _unexpected(error: Exception) -> Any:
     if isinstance(error, HTTPException):
         return _http_error(error)
@@ -107,5 +128,6 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(EngineError, _engine_error)
+    app.register_error_handler(DBAPIError, _database_error)
     if not app.testing and not app.debug:
         app.register_error_handler(Exception, _unexpected)

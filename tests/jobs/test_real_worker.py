@@ -10,42 +10,27 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
 
 import pytest
 from kombu import Connection
-from kombu import pools as kombu_pools
 from sqlalchemy import select
 
 from engine import jobs
 from engine.config import Settings
 from engine.db import Database
 from engine.workflow.models import InstanceStatus, ProcessInstance, ServiceCall, ServiceCallStatus
+from tests.support.processes import forget_broker_connections, guichet_env, start_worker
 from webapp.bootstrap import Services, build_services
 
 pytestmark = pytest.mark.broker
 
-ROOT = Path(__file__).resolve().parents[2]
 DIAGRAM = Path(__file__).parent / "diagrams" / "echo.bpmn"
 AMQP_URL = os.environ.get("GUICHET_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
 TIMEOUT_S = 30.0
-
-
-def _forget_broker_connections() -> None:
-    """The Celery app keeps its connection and producer pools for the broker it first used;
-    make it reconnect to whatever ``broker_url`` says now."""
-    pool = jobs.celery._pool
-    if pool is not None:
-        pool.force_close_all()
-    jobs.celery._pool = None
-    jobs.celery.amqp._producer_pool = None
-    kombu_pools.reset()  # kombu's own registry of pools per connection, closed pools included
 
 
 @pytest.fixture
@@ -71,58 +56,21 @@ def services(settings: Settings, db: Database, rabbitmq: str, queue_name: str) -
     saved = {key: jobs.celery.conf[key] for key in ("broker_url", "task_always_eager", "task_default_queue")}
     services = build_services(dataclasses.replace(settings, broker_url=rabbitmq, jobs_eager=False), db)
     jobs.celery.conf.task_default_queue = queue_name
-    _forget_broker_connections()
+    forget_broker_connections()
     yield services
     jobs.celery.conf.update(saved)
-    _forget_broker_connections()
-
-
-def _worker_command() -> list[str]:
-    script = Path(sys.executable).with_name("guichet")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "webapp.cli"]
-
-
-def _wait_ready(proc: subprocess.Popen[bytes], log_path: Path) -> None:
-    deadline = time.monotonic() + TIMEOUT_S
-    while time.monotonic() < deadline:
-        text = log_path.read_text(errors="replace")
-        if " ready." in text:
-            return
-        if proc.poll() is not None:
-            pytest.fail(f"the worker exited with {proc.returncode} before it was ready:\n{text}")
-        time.sleep(0.1)
-    pytest.fail(f"the worker was not ready after {TIMEOUT_S:.0f} s:\n{log_path.read_text(errors='replace')}")
+    forget_broker_connections()
 
 
 @pytest.fixture
 def worker(tmp_path: Path, database_url: str, rabbitmq: str, queue_name: str) -> Iterator[Path]:
     """``guichet worker`` in its own process; yields the path of its log."""
-    env = dict(os.environ)
-    env.update(
-        GUICHET_DATABASE_URL=database_url,
-        GUICHET_BROKER_URL=rabbitmq,
-        GUICHET_INSTANCE_PATH=str(tmp_path / "worker-instance"),
-        GUICHET_SECRET_KEY="test-worker-secret",
-        GUICHET_JOBS_EAGER="0",
-    )
-    log_path = tmp_path / "worker.log"
-    log: IO[bytes] = log_path.open("wb")
-    proc = subprocess.Popen(
-        [*_worker_command(), "worker", "--pool", "solo", "--no-beat", "--queues", queue_name,
-         "--loglevel", "INFO", "--hostname", f"{queue_name}@%h"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
+    env = guichet_env(database_url, rabbitmq, tmp_path / "worker-instance")
+    process = start_worker(tmp_path / "worker.log", env, queue=queue_name)
     try:
-        _wait_ready(proc, log_path)
-        yield log_path
+        yield process.log_path
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-        log.close()
+        process.stop()
 
 
 def test_a_service_call_runs_in_a_real_worker(services: Services, db: Database, worker: Path) -> None:

@@ -6,95 +6,18 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
 
 import pytest
 from kombu import Connection
 
 from engine.db import Database
 from engine.ops.heartbeat import record_heartbeat
+from tests.support.processes import Server, free_port, serve
 
-ROOT = Path(__file__).resolve().parents[2]
 AMQP_URL = os.environ.get("GUICHET_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
-START_TIMEOUT_S = 30.0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes, dict[str, str]]:
-    req = urllib.request.Request(url, headers=headers or {})
-    try:
-        with urllib.request.urlopen(req, timeout=10) as response:
-            return response.status, response.read(), dict(response.headers)
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read(), dict(exc.headers)
-
-
-def _command() -> list[str]:
-    script = Path(sys.executable).with_name("guichet")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "webapp.cli"]
-
-
-class Server:
-    def __init__(self, base: str, log_path: Path) -> None:
-        self.base = base
-        self.log_path = log_path
-
-    def get(self, path: str, headers: dict[str, str] | None = None) -> tuple[int, bytes, dict[str, str]]:
-        return _get(self.base + path, headers)
-
-    def json(self, path: str) -> tuple[int, dict[str, Any]]:
-        status, body, _ = self.get(path)
-        return status, json.loads(body)
-
-
-def _serve(tmp_path: Path, database_url: str, broker_url: str, workers: int) -> Iterator[Server]:
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GUICHET_", "PROMETHEUS_"))}
-    env.update(
-        GUICHET_DATABASE_URL=database_url,
-        GUICHET_BROKER_URL=broker_url,
-        GUICHET_INSTANCE_PATH=str(tmp_path / "instance"),
-        GUICHET_SECRET_KEY="test-serve-secret",
-        GUICHET_LOG_FORMAT="json",
-    )
-    log_path = tmp_path / f"serve-{port}.log"
-    log: IO[bytes] = log_path.open("wb")
-    proc = subprocess.Popen([*_command(), "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(workers)],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    server = Server(f"http://127.0.0.1:{port}", log_path)
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            try:
-                if server.get("/healthz")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"guichet serve did not start:\n{log_path.read_text(errors='replace')}")
-            time.sleep(0.2)
-        yield server
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-        log.close()
 
 
 @pytest.fixture
@@ -109,7 +32,8 @@ def broker() -> str:
 
 @pytest.fixture
 def server(tmp_path: Path, database_url: str, db: Database, broker: str) -> Iterator[Server]:
-    yield from _serve(tmp_path, database_url, broker, workers=2)
+    with serve(tmp_path, database_url, broker, workers=2) as running:
+        yield running
 
 
 def _counter(text: str, name: str, **labels: str) -> float:
@@ -160,10 +84,10 @@ def test_gunicorn_serves_probes_metrics_and_json_logs(server: Server, db: Databa
 
 
 def test_readyz_names_an_unreachable_broker(tmp_path: Path, database_url: str, db: Database) -> None:
-    closed = _free_port()
+    closed = free_port()
     with db.transaction() as session:
         record_heartbeat(session, "test-worker")
-    for server in _serve(tmp_path, database_url, f"amqp://guest:guest@127.0.0.1:{closed}//", workers=1):
+    with serve(tmp_path, database_url, f"amqp://guest:guest@127.0.0.1:{closed}//", workers=1) as server:
         started = time.monotonic()
         status, ready = server.json("/readyz")
         assert time.monotonic() - started < 8  # short timeouts: a probe must not hang

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask.testing import FlaskClient
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from engine.access.models import Role
 from engine.config import Settings
@@ -58,3 +59,27 @@ def test_the_dashboard_counts_my_work(settings: Settings, db: Database) -> None:
     assert "1 task waiting in my queues" in text
     assert "1 open dossier" in text
     assert "My tasks" in text  # the dashboard's lists (tests/webapp/home)
+
+
+def test_an_unreachable_database_is_a_503_to_try_again(settings: Settings, db: Database) -> None:
+    """A restart or failover of the database: 503 with Retry-After and a sentence saying nothing was
+    saved (tests/faults/test_database_restart.py makes it really happen under gunicorn)."""
+    app = build_app(settings, db, TESTING=False)
+
+    def database_down() -> str:
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    def other_database_error() -> str:
+        raise IntegrityError("INSERT", {}, Exception("duplicate key"))
+
+    app.add_url_rule("/down", view_func=database_down)
+    app.add_url_rule("/integrity", view_func=other_database_error)
+    client = app.test_client()
+
+    page = client.get("/down")
+    as_json = client.get("/down", headers={"Accept": "application/json"})
+
+    assert page.status_code == 503 and page.headers["Retry-After"] == "5"
+    assert "Rien n'a été enregistré" in page_text(page)  # the default language
+    assert as_json.status_code == 503 and as_json.mimetype == "application/problem+json"
+    assert client.get("/integrity").status_code == 500  # a bug, not an outage

@@ -13,6 +13,7 @@ from typing import Any
 from flask import current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from marshmallow import ValidationError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from engine.workflow.errors import (
@@ -25,6 +26,7 @@ from engine.workflow.errors import (
     NotFound,
 )
 from webapp.api import api_bp
+from webapp.errors import DATABASE_RETRY_AFTER_S, database_unavailable
 
 FALLBACK_ENDPOINT = "fallback"  # the catch-all route: not an API operation, left out of OpenAPI
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -42,6 +44,7 @@ CODES: dict[int, str] = {
     422: "validation_failed",
     429: "too_many_requests",
     500: "internal_error",
+    503: "database_unavailable",
 }
 
 
@@ -158,6 +161,15 @@ def _http_error(exc: HTTPException) -> ResponseReturnValue:
     if status == 405 and getattr(exc, "valid_methods", None):
         headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
     return error_response(status, exc.description or exc.name, headers=headers)
+
+
+@api_bp.errorhandler(DBAPIError)
+def _database_error(exc: DBAPIError) -> ResponseReturnValue:
+    if not database_unavailable(exc):
+        return _unexpected(exc)
+    current_app.logger.warning("database unavailable in %s %s", request.method, request.path)
+    return error_response(503, "The database cannot be reached at the moment; nothing was saved. Try again "
+                               "in a few seconds.", headers={"Retry-After": str(DATABASE_RETRY_AFTER_S)})
 
 
 @api_bp.errorhandler(Exception)
