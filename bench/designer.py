@@ -1244,7 +1244,7 @@ def run(scale_name: str, *, workdir: Path, url: str | None = None, scale: Scale 
 
     url = url or pg_url()
     scale = scale or SCALES[scale_name]
-    pg_version = bd.recreate_database(url)
+    pg_version = bd.recreate_database(url, "GUICHET_BENCH_DESIGNER_PG_URL")
     services = bd._services(url, workdir)
     try:
         Base.metadata.create_all(services.db.engine)

@@ -68,9 +68,9 @@ from typing import Any
 import psycopg
 from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
 
 import engine.models  # noqa: F401 - every table
+from bench.common import BenchError, recreate_database
 from engine.access.models import Role
 from engine.access.users import create_user
 from engine.cases.dossiers import open_dossier
@@ -92,10 +92,6 @@ TARGETS = {  # figure -> (limit, shown)
     "journey_ms_median_pg": (50.0, "< 50 ms"),
     "generate_1m_s": (600.0, "< 600 s"),
 }
-
-
-class BenchError(RuntimeError):
-    """The benchmark cannot run (PostgreSQL unreachable…)."""
 
 
 @dataclass(frozen=True)
@@ -156,26 +152,6 @@ def percentile(values: list[float], pct: float) -> float:
 
 
 # --------------------------------------------------------------------------- database
-
-
-def recreate_database(url: str) -> str:
-    """Drop and create the benchmark database; return the server version."""
-    u = make_url(url)
-    admin = create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            version = conn.scalar(text("SHOW server_version"))
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{u.database}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{u.database}"'))
-    except OperationalError as exc:
-        raise BenchError(
-            f"PostgreSQL is unreachable at {u.render_as_string(hide_password=True)}: "
-            f"{str(exc.orig).strip() if exc.orig else exc}\n"
-            "Start the server (127.0.0.1:5432, trust) or point GUICHET_BENCH_DOSSIERS_PG_URL at one."
-        ) from exc
-    finally:
-        admin.dispose()
-    return str(version)
 
 
 @dataclass(frozen=True)
@@ -998,7 +974,7 @@ def run(n: int, scale_name: str, *, samples: int, warmup: int, chunk: int, workd
 
     url = url or pg_url()
     t0 = time.perf_counter()
-    pg_version = recreate_database(url)
+    pg_version = recreate_database(url, "GUICHET_BENCH_DOSSIERS_PG_URL")
     db = Database(url)
     Base.metadata.create_all(db.engine)
     services = _services(url, workdir)

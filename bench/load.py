@@ -56,8 +56,9 @@ from http.cookiejar import CookieJar
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select, text
+
+from bench.common import BenchError, recreate_database
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS_PATH = ROOT / "docs" / "benchmarks.md"
@@ -69,10 +70,6 @@ START_TIMEOUT_S = 60.0
 # one User-Agent for the sign-in and for wrk: Flask-Login's session protection ties a session
 # to the client's address and agent
 USER_AGENT = "guichet-load-bench"
-
-
-class BenchError(RuntimeError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -98,21 +95,6 @@ def completion_form(today: dt.date) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- set-up
-
-
-def recreate_database(url: str) -> str:
-    u = make_url(url)
-    admin = create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            version = conn.scalar(text("SHOW server_version"))
-            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
-                         {"n": u.database})
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{u.database}"'))
-            conn.execute(text(f'CREATE DATABASE "{u.database}"'))
-    finally:
-        admin.dispose()
-    return str(version)
 
 
 @dataclass
@@ -169,8 +151,8 @@ def build_world(url: str, tasks: int, log: Any) -> World:
     db.dispose()
     if len(ids) != tasks:
         raise BenchError(f"expected {tasks} open '{FIRST_TASK}' tasks, found {len(ids)}")
-    with db.engine.connect() as conn:
-        conn.execute(text("ANALYZE"))
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("ANALYZE"))  # as autovacuum would have by then (in a transaction it is rolled back)
     return World(token=token, task_ids=ids, portal_login=portal_login, portal_password=PORTAL_PASSWORD,
                  portal_organisation_id=organisation_id)
 
@@ -441,7 +423,7 @@ def main(argv: list[str] | None = None) -> int:
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
-    pg_version = recreate_database(url)
+    pg_version = recreate_database(url, "GUICHET_BENCH_LOAD_PG_URL")
     log(f"opening {scale.tasks:,} dossiers …")
     world = build_world(url, scale.tasks, log)
     phases: list[Phase] = []

@@ -405,7 +405,7 @@ def sync_schema(url: str, log: Callable[[str], None]) -> list[str]:
 def generate_all(url: str, scale: Scale, scale_name: str, workdir: Path, log: Callable[[str], None]) -> dict[str, Any]:
     """Steps 1 and 2: the dossiers, then their phase history; returns what the database comment keeps."""
     t_start = time.perf_counter()
-    bd.recreate_database(url)
+    bd.recreate_database(url, "GUICHET_BENCH_MONITORING_PG_URL")
     services = bd._services(url, workdir)
     try:
         Base.metadata.create_all(services.db.engine)

@@ -37,11 +37,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import select
 
 import engine.models  # noqa: F401 - every table
+from bench.common import BenchError, recreate_database
 from engine.db import Base, Database
 from engine.parties.models import Organisation
 from engine.wallet import ledger
@@ -62,10 +61,6 @@ class Scale:
 
 
 SCALES = {"small": Scale(200, 20), "full": Scale(1000, 50)}
-
-
-class BenchError(RuntimeError):
-    """The benchmark cannot run (PostgreSQL unreachable…)."""
 
 
 @dataclass
@@ -104,21 +99,6 @@ def pg_url() -> str:
     return os.environ.get("GUICHET_BENCH_WALLET_PG_URL", DEFAULT_PG_URL)
 
 
-def recreate_database(url: str) -> None:
-    u = make_url(url)
-    admin = create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{u.database}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{u.database}"'))
-    except OperationalError as exc:
-        raise BenchError(f"PostgreSQL is unreachable at {u.render_as_string(hide_password=True)}: "
-                         f"{str(exc.orig).strip() if exc.orig else exc}. "
-                         "Start it or set GUICHET_BENCH_WALLET_PG_URL.") from exc
-    finally:
-        admin.dispose()
-
-
 def _percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[max(0, min(len(ordered) - 1, round(p * (len(ordered) - 1))))] if ordered else 0.0
@@ -138,7 +118,7 @@ def timed_walk() -> tuple[float | None, str]:
 def run(scale: Scale, name: str, *, url: str | None = None, walk: bool = True,
         log: Any = lambda _msg: None) -> Results:
     url = url or pg_url()
-    recreate_database(url)
+    recreate_database(url, "GUICHET_BENCH_WALLET_PG_URL")
     db = Database(url, pool_size=scale.threads + 4, max_overflow=4)
     try:
         Base.metadata.create_all(db.engine)

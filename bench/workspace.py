@@ -1027,7 +1027,7 @@ def write_docs(res: Results, path: Path = DOCS_PATH) -> None:
 def generate_all(url: str, scale: Scale, scale_name: str, workdir: Path, log: Callable[[str], None]) -> dict[str, Any]:
     """Steps 1 and 2: the dossiers, then the workspace; returns what the database comment keeps."""
     t_start = time.perf_counter()
-    bd.recreate_database(url)
+    bd.recreate_database(url, "GUICHET_BENCH_WORKSPACE_PG_URL")
     services = bd._services(url, workdir)
     Base.metadata.create_all(services.db.engine)
     log(f"(1) schema created; templates through the engine, then {scale.dossiers:,} dossiers with COPY…")

@@ -14,6 +14,7 @@ from engine.monitoring.facts import DossierFact  # noqa: F401
 from engine.monitoring.reports import SavedReport  # noqa: F401
 from engine.notify.outbox import Notification  # noqa: F401
 from engine.ops.heartbeat import WorkerHeartbeat  # noqa: F401
+from engine.parties.kbo_models import KboEnterprise, KboImportRun  # noqa: F401
 from engine.parties.models import BceEnterprise, Contact, InvolvedParty, Organisation  # noqa: F401
 from engine.payments.models import PaymentIntent  # noqa: F401
 from engine.places.models import Address, AddressDetails, DossierSite, EpcRecord  # noqa: F401
@@ -25,6 +26,7 @@ from engine.privacy import append_only as _access_log_triggers  # noqa: F401 - a
 from engine.privacy import mirror as _access_log_mirror  # noqa: F401 - contact changes reach the access log
 from engine.privacy.models import AccessLog  # noqa: F401
 from engine.queues.models import Queue  # noqa: F401
+from engine.syndic.models import FeeRate, Mandate, MandateRequest  # noqa: F401
 from engine.timeline.models import DossierActivity  # noqa: F401
 from engine.views import indexes as _view_indexes  # noqa: F401 - sort and trigram indexes of the list views
 from engine.views.models import SavedView  # noqa: F401

@@ -11,9 +11,11 @@ from engine.workflow.operators import OperatorRegistry
 def register_operators(operators: OperatorRegistry) -> None:
     from integrations import bce, builtin
     from integrations import portal as portal_operators
+    from integrations import syndic as syndic_operators
     from integrations.payments import operators as wallet_operators
 
     builtin.register(operators)
     bce.register(operators)
     portal_operators.register(operators)
     wallet_operators.register(operators)
+    syndic_operators.register(operators)

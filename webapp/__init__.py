@@ -89,6 +89,9 @@ def _register_blueprints(app: Flask, login_rate_limit: str) -> None:
     from webapp.accreditations import bp as accreditations_bp
 
     app.register_blueprint(accreditations_bp)  # back office: accreditations of portal accounts and organisations
+    from webapp.syndic import bp as syndic_bp
+
+    app.register_blueprint(syndic_bp)  # back office: syndic mandate requests, their confirmation, the fee table
     from webapp.finance import bp as finance_bp
     from webapp.payments import bp as payments_bp
 

@@ -381,6 +381,57 @@ def tokens_create(email: str, name: str) -> None:
     click.echo(token)
 
 
+# --------------------------------------------------------------------------- bce
+
+
+@cli.group("bce", help="The BCE / KBO enterprise register: open-data import and lookup (docs/kbo.md).")
+def bce_group() -> None:
+    pass
+
+
+@bce_group.command("import")
+@click.argument("source", type=click.Path(exists=True, path_type=Path))
+@click.option("--resume", is_flag=True, help="Continue the unfinished import of this same set.")
+@click.option("--batch-size", type=click.IntRange(100, 1_000_000), default=20_000, show_default=True)
+def bce_import(source: Path, resume: bool, batch_size: int) -> None:
+    """Import a KBO open-data set: a folder of its CSV files or a KboOpenData_…_Full.zip / _Update.zip."""
+    from integrations.bce.kbo.importer import KboImporter, NothingToResume
+    from integrations.bce.kbo.reader import KboFormatError
+
+    with _database_errors():
+        try:
+            total = KboImporter(_services().db).bytes_to_read(source, resume=resume)
+            with click.progressbar(length=total, label=f"Importing {source.name}", file=sys.stderr) as bar:
+                importer = KboImporter(_services().db, batch_size=batch_size, on_bytes=bar.update)
+                summary = importer.run(source, resume=resume)
+        except (KboFormatError, NothingToResume) as exc:
+            raise click.ClickException(str(exc)) from exc
+        except KeyboardInterrupt:
+            raise click.ClickException(f"Interrupted: what was imported is kept; continue with "
+                                       f"`guichet bce import {source} --resume`.") from None
+    for line in summary.lines():
+        click.echo(line)
+
+
+@bce_group.command("lookup")
+@click.argument("number")
+def bce_lookup(number: str) -> None:
+    """Show the BCE record of an enterprise NUMBER (any spelling: 0850.412.361, BE0850412361…)."""
+    from engine.parties.enterprise_number import EnterpriseNumberError
+    from integrations.bce import LocalDatabaseLookup
+
+    with _database_errors():
+        try:
+            record = LocalDatabaseLookup(_services().db).lookup(number)
+        except EnterpriseNumberError as exc:
+            raise click.ClickException(f"{number!r} is not a valid enterprise number ({exc.code}); expected "
+                                       "0123.456.789 — add a leading 0 to a 9-digit number") from exc
+    if record is None:
+        raise click.ClickException(f"{number} is not in the local BCE data (import a KBO set first).")
+    for key, value in record.as_json().items():
+        click.echo(f"{key}: {'' if value is None else value}")
+
+
 # --------------------------------------------------------------------------- bpmn
 
 

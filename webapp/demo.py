@@ -314,6 +314,9 @@ def load_demo_data(services: Services, echo: Echo = click.echo, *, scale: float 
         from webapp.demo_data.portal import load_demo_portal, portal_logins
 
         load_demo_portal(session, DEMO_PASSWORD, caseworker_id)  # portal: a syndic firm and its members
+        from webapp.demo_data.syndic import load_demo_syndic
+
+        load_demo_syndic(session, caseworker_id)  # syndic mandates: fees, wallet credit, a recorded mandate
         deployed = set(session.scalars(select(ProcessVersion.key).distinct()))
         existing = set(session.scalars(select(Dossier.title).where(
             Dossier.title.in_([d.title for d in DEMO_DOSSIERS]))))

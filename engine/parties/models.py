@@ -126,8 +126,9 @@ class InvolvedParty(Base):
 
 
 class BceEnterprise(Base):
-    """The local copy of BCE enterprises that the local lookup provider reads (a sample shipped
-    in integrations/bce/sample/, later the monthly KBO open-data dump)."""
+    """The denormalised row the local lookup provider reads: one per enterprise, rebuilt by the KBO
+    open-data importer (integrations/bce/kbo) from the kbo_* tables for the enterprises it touched,
+    so that a lookup is one primary-key read."""
 
     __tablename__ = "bce_enterprises"
 
@@ -141,3 +142,7 @@ class BceEnterprise(Base):
     municipality: Mapped[str | None] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(10), default="AC")
     start_date: Mapped[dt.date | None]
+    # Filled by the KBO importer (integrations/bce/kbo): the codes behind the descriptions above.
+    juridical_form: Mapped[str | None] = mapped_column(String(3))
+    type_of_enterprise: Mapped[str | None] = mapped_column(String(1))
+    name_language: Mapped[str | None] = mapped_column(String(2))  # FR, NL, DE, EN of ``name``

@@ -46,6 +46,9 @@ SEED_QUEUES: list[tuple[str, str, str, str, str, str]] = [
     ("portal", "Accès au portail", "Toegang tot het portaal", "Portal access",
      "Requests of syndics and building managers for portal access (bpmn/portal/access_request.bpmn).",
      "Check the client number and the buildings; approve or refuse with a reason."),
+    ("syndic", "Mandats de syndic", "Syndicusmandaten", "Syndic mandates",
+     "Syndic mandate requests to file at the enterprise counter (bpmn/syndic/mandate_request.bpmn).",
+     "Check the data and documents before the filing deadline; approve or send back with a reason."),
 ]
 
 

@@ -10,6 +10,10 @@ Helper API (documented in docs/architecture.md):
   parse_date("2026-01-31")           -- ISO date from a string (dates from forms are dates already)
   add_days(d, n), add_working_days(d, n), working_days_between(a, b), is_working_day(d)
   money(x)                           -- Decimal rounded to cents
+  syndic_deadline_facts(kind, decision_date, mandate_start, effective_date, filed_on)
+  syndic_representative_facts(syndic_kind, decision_names_representative, company_has_ipi)
+  syndic_fee_quote(fee_rate, kind, association_known)
+                                     -- the syndic-mandate rules (engine/syndic/rules.py, fees.py)
   Decimal, len, min, max, sum, sorted, round, abs, any, all, str, int, float, bool, list, dict
 """
 
@@ -50,6 +54,23 @@ def _parse_date(value: Any) -> dt.date:
     return dt.date.fromisoformat(str(value))
 
 
+def _syndic_rules() -> Any:
+    """The syndic rules, imported when a diagram first uses them (they import the models)."""
+    from engine.syndic import rules
+
+    return rules
+
+
+def _syndic_fee_quote(rate: Any, kind: str, association_known: bool) -> dict[str, Any]:
+    """The fee step of bpmn/syndic: the same computation as engine/syndic/fees.quote, on the rate
+    row the process was given (scripts have no database)."""
+    from engine.syndic import fees
+
+    quote = fees.compute(rate, kind, association_known=bool(association_known))
+    return {"total": quote.total, "lines": [{"code": line.code, "amount": line.amount} for line in quote.lines],
+            "rate_valid_from": quote.rate_valid_from}
+
+
 def _inplacevar(op: str, x: Any, y: Any) -> Any:
     ops = {
         "+=": lambda: x + y,
@@ -77,6 +98,9 @@ HELPERS: dict[str, Any] = {
     "is_working_day": lambda d: calendar.is_working_day(_parse_date(d)),
     "money": _money,
     "Decimal": Decimal,
+    "syndic_deadline_facts": lambda *args: _syndic_rules().deadline_facts(*args),
+    "syndic_representative_facts": lambda *args: _syndic_rules().representative_facts(*args),
+    "syndic_fee_quote": lambda rate, kind, known: _syndic_fee_quote(rate, kind, known),
 }
 
 _BUILTINS: dict[str, Any] = {

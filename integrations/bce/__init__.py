@@ -1,8 +1,9 @@
 """The Banque-Carrefour des Entreprises (BCE / KBO): looking an enterprise up by its number.
 
 ``EnterpriseLookup`` is the interface; ``LocalDatabaseLookup`` (the embedded default) reads the
-``bce_enterprises`` table, filled from the sample in integrations/bce/sample/ (later from the
-monthly KBO open-data dump). The service-task operator ``bce.lookup`` returns the record as JSON.
+``bce_enterprises`` table, the lookup rows the KBO open-data importer (integrations/bce/kbo)
+rebuilds from the monthly and daily sets; the shipped sample set is one of them. The
+service-task operator ``bce.lookup`` returns the record as JSON.
 """
 
 from __future__ import annotations

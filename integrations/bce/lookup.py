@@ -29,6 +29,11 @@ class EnterpriseRecord:
     postcode: str | None = None
     municipality: str | None = None
     start_date: dt.date | None = None
+    # From the KBO open data (integrations/bce/kbo): the codes behind the texts above.
+    status: str = "AC"
+    juridical_form: str | None = None  # e.g. 070, the co-ownership association (unconfirmed code)
+    type_of_enterprise: str | None = None  # 1 natural person, 2 legal person
+    name_language: str | None = None  # FR, NL, DE, EN
 
     @property
     def formatted_number(self) -> str:
@@ -54,8 +59,10 @@ class EnterpriseLookup(Protocol):
 
 
 class LocalDatabaseLookup:
-    """Reads the ``bce_enterprises`` table. ``database`` is a Database or a function giving one
-    (the worker's database is known only once the jobs are bound)."""
+    """Reads the ``bce_enterprises`` table: one primary-key read of the row the KBO importer
+    rebuilt (name, seat and legal form already chosen), which keeps a lookup under a millisecond.
+    ``database`` is a Database or a function giving one (the worker's database is known only once
+    the jobs are bound)."""
 
     def __init__(self, database: Database | Callable[[], Database]) -> None:
         self._database = database
@@ -72,5 +79,7 @@ class LocalDatabaseLookup:
             return EnterpriseRecord(
                 enterprise_number=row.enterprise_number, name=row.name, legal_form=row.legal_form,
                 street=row.street, house_number=row.house_number, box=row.box, postcode=row.postcode,
-                municipality=row.municipality, start_date=row.start_date,
+                municipality=row.municipality, start_date=row.start_date, status=row.status,
+                juridical_form=row.juridical_form, type_of_enterprise=row.type_of_enterprise,
+                name_language=row.name_language,
             )

@@ -1,33 +1,26 @@
-"""Loading the shipped sample of BCE enterprises into ``bce_enterprises`` (idempotent)."""
+"""Loading the shipped sample into the database: a KBO open-data full set in the official format
+(integrations/bce/sample/kbo/, made-up enterprises with valid numbers), imported like any set, so
+``bce_enterprises`` holds its lookup rows. Idempotent: a full set replaces what was there.
+integrations/bce/sample/kbo_update/ is an update set to apply after it (docs/kbo.md)."""
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from engine.parties.enterprise_number import normalise
 from engine.parties.models import BceEnterprise
+from integrations.bce.kbo.importer import KboImporter
 
-SAMPLE = Path(__file__).resolve().parent / "sample" / "enterprises.csv"
+SAMPLE = Path(__file__).resolve().parent / "sample" / "kbo"
+SAMPLE_UPDATE = Path(__file__).resolve().parent / "sample" / "kbo_update"
 
 
 def load_sample(session: Session, path: Path = SAMPLE) -> int:
-    """Insert or update every row of the CSV; returns the number of rows. A row with an invalid
-    enterprise number raises EnterpriseNumberError (the sample holds valid numbers only)."""
-    count = 0
-    with path.open(newline="", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            number = normalise(row["enterprise_number"])
-            record = session.get(BceEnterprise, number) or BceEnterprise(enterprise_number=number)
-            record.name = row["name"]
-            for name in ("legal_form", "street", "house_number", "box", "postcode", "municipality"):
-                setattr(record, name, row.get(name) or None)
-            record.start_date = dt.date.fromisoformat(row["start_date"]) if row.get("start_date") else None
-            record.status = "AC"
-            session.add(record)
-            count += 1
-    session.flush()
-    return count
+    """Import the sample set inside the session's transaction; returns the number of enterprises
+    (lookup rows) it holds."""
+    summary = KboImporter(connection=session.connection()).run(path)
+    for instance in list(session.identity_map.values()):  # lookup rows rewritten under the session's feet
+        if isinstance(instance, BceEnterprise):
+            session.expire(instance)
+    return summary.lookup_rows

@@ -44,7 +44,13 @@ def fetch_mail() -> dict[str, Any]:
     except (SourceProblem, ImapProblem) as exc:
         log.warning("mail intake: %s", exc)
         return {"error": str(exc)}
-    return {"stored": result.stored, "skipped": result.skipped}
+    from integrations.syndic.confirmations import confirm_from_mail  # the counter's confirmations (issue 8)
+
+    outcome: dict[str, Any] = {"stored": result.stored, "skipped": result.skipped}
+    confirmed = confirm_from_mail(settings(), runtime().db, runtime().engine)
+    if confirmed:
+        outcome["syndic_confirmed"] = confirmed
+    return outcome
 
 
 @celery.task(name="guichet.send_mail")

@@ -31,7 +31,7 @@ def test_lost_updates_are_counted_against_the_database(monkeypatch: pytest.Monke
     """An answer the database does not show, beyond the requests in flight at wrk's cut-off, is
     a lost update; the in-flight ones are not."""
     url = bench_database_url("load_check")
-    bench.recreate_database(url)
+    bench.recreate_database(url, "GUICHET_BENCH_LOAD_PG_URL")
     world = bench.build_world(url, 6, lambda _m: None)
     lost, checks = bench.count_lost_updates(url, world.task_ids, ok=0, in_flight_max=0)
     assert lost == 0 and checks["completed_in_db"] == 0 and checks["neither_open_nor_completed"] == 0

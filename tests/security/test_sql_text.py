@@ -31,6 +31,23 @@ VETTED: dict[tuple[str, str], str] = {
     ("integrations/backup/database.py",
      'counts = {t: int(conn.scalar(text(f"SELECT count(*) FROM {_quote(conn, t)}")) or 0) for t in tables}'):
         "t comes from the database's own table list (inspect().get_table_names()), quoted by the dialect",
+    ("integrations/bce/kbo/importer.py", 'conn.exec_driver_sql(f"TRUNCATE {\', \'.join(KBO_TABLES)}")'):
+        "KBO_TABLES is the module's constant tuple of the kbo_* table names",
+    ("integrations/bce/kbo/importer.py", 'conn.exec_driver_sql(f"DELETE FROM {table}")'):
+        "table iterates over KBO_TABLES, the module's constant tuple of table names",
+    ("integrations/bce/kbo/importer.py", "conn.exec_driver_sql(sql, rows)"):
+        "sql is built from a FileSpec of integrations/bce/kbo/format.py (constant table and column names); "
+        "the file's values are bound parameters",
+    ("integrations/bce/kbo/importer.py",
+     'conn.exec_driver_sql(f"DELETE FROM {spec.table} WHERE {spec.delete_by} = ANY(%s)", (keys,))'):
+        "table and column from a constant FileSpec; the entity numbers are a bound parameter",
+    ("integrations/bce/kbo/importer.py",
+     'conn.exec_driver_sql(f"DELETE FROM {spec.table} WHERE {spec.delete_by} = ?", [(k,) for k in keys])'):
+        "table and column from a constant FileSpec; the entity numbers are bound parameters",
+    ("integrations/bce/kbo/lookup_rows.py", 'conn.exec_driver_sql(f"DELETE FROM {table} WHERE enterprise_number IN "'):
+        "table is BceEnterprise.__tablename__ (code)",
+    ("integrations/bce/kbo/lookup_rows.py", 'conn.exec_driver_sql(f"DELETE FROM {table}")'):
+        "table is BceEnterprise.__tablename__ (code)",
 }
 
 

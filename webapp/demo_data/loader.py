@@ -37,6 +37,7 @@ from engine.places.addresses import add_epc, save_details, set_site_address
 from engine.places.models import Address, DossierSite
 from engine.workflow.errors import EngineError, FormInvalid
 from engine.workflow.models import AuditEvent, HumanTask, HumanTaskState, ProcessInstance, ProcessVersion
+from integrations.bce.kbo.format import CO_OWNERSHIP_JURIDICAL_FORM
 from integrations.bce.sample import load_sample as load_bce_sample
 from webapp.bootstrap import Services
 from webapp.demo_data import names
@@ -282,8 +283,11 @@ def build_pools(services: Services, rng: random.Random, users: dict[str, User], 
         syndics, contractors, associations = [], [], []
         for row in session.scalars(select(BceEnterprise).order_by(BceEnterprise.enterprise_number)):
             name = row.name
-            kind = (OrganisationKind.CO_OWNERSHIP_ASSOCIATION if name.startswith(("VME", "ACP")) else
-                    OrganisationKind.SYNDIC if name.lower().startswith("syndic") else OrganisationKind.CONTRACTOR)
+            # the sample's natural persons are volunteer or professional syndics
+            kind = (OrganisationKind.CO_OWNERSHIP_ASSOCIATION
+                    if row.juridical_form == CO_OWNERSHIP_JURIDICAL_FORM or name.startswith(("VME", "ACP")) else
+                    OrganisationKind.SYNDIC if name.lower().startswith("syndic") or row.type_of_enterprise == "1"
+                    else OrganisationKind.CONTRACTOR)
             org_id = _organisation(session, {
                 "name": name, "kind": kind.value, "enterprise_number": row.enterprise_number,
                 "legal_form": row.legal_form, "street": row.street, "house_number": row.house_number, "box": row.box,

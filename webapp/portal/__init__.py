@@ -15,6 +15,7 @@ def init_portal(app: Flask) -> None:
         account,  # sign-up, activation, password reset, profile
         client_number,  # the client number asked before consumption data
         home,  # the member's buildings
+        mandates,  # syndic mandates: file a registration / modification / termination, the mandate history
         members,  # user management: confirm, roles, per-building and per-function restrictions
         organisations,  # my organisations: add by enterprise number, join, switch
         terms,  # the access terms, accepted before any data

@@ -30,7 +30,7 @@ def test_seeding_adds_the_seed_queues_once_and_keeps_edits(db: Database) -> None
         assert seed_queues(s) == len(SEED_QUEUES)
         codes = set(s.scalars(select(Queue.code)))
         assert {"frontdesk", "energy", "housing", "apartments", "neighbourhood_renovation", "adaptation",
-                "loans", "coaches", "premiums", "portal"} == codes
+                "loans", "coaches", "premiums", "portal", "syndic"} == codes
         s.scalar(select(Queue).where(Queue.code == "energy")).name_en = "Energy desk"
     with db.transaction() as s:
         assert seed_queues(s) == 0

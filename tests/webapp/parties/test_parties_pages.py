@@ -265,7 +265,7 @@ def test_a_follow_up_dossier_shows_the_journey_contacts(signed_in, db):
 def test_the_cli_loads_the_bce_sample(app, db):
     result = app.test_cli_runner().invoke(args=["parties", "load-bce-sample"])
     assert result.exit_code == 0, result.output
-    assert "12 enterprises loaded" in result.output
+    assert "16 enterprises loaded" in result.output
     assert bce.LocalDatabaseLookup(db).lookup("0550.773.027").name == "Dakwerken Verlinden"
 
 

@@ -1,9 +1,8 @@
-"""The BCE lookup: the local provider on the shipped sample, and the ``bce.lookup`` operator run
-by the engine from a service task (jobs eager)."""
+"""The BCE lookup: the local provider on the shipped KBO sample set, and the ``bce.lookup``
+operator run by the engine from a service task (jobs eager)."""
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,7 @@ from marshmallow import Schema, fields
 from sqlalchemy import select
 
 from engine import jobs
-from engine.parties.enterprise_number import EnterpriseNumberError, normalise
+from engine.parties.enterprise_number import EnterpriseNumberError
 from engine.workflow.models import Incident, InstanceStatus, ProcessInstance, ServiceCall, ServiceCallStatus
 from engine.workflow.operators import OperatorError, OperatorRegistry
 from engine.workflow.runtime import WorkflowEngine
@@ -19,7 +18,7 @@ from forms.registry import FormRegistry, field
 from integrations import bce
 from integrations.bce.operators import make_operator
 
-DIAGRAM = Path(__file__).parent / "diagrams" / "bce_lookup.bpmn"
+DIAGRAM = Path(__file__).parent.parent / "diagrams" / "bce_lookup.bpmn"
 
 
 class NoteForm(Schema):
@@ -46,12 +45,15 @@ def engine(db, settings):
     return wf_engine
 
 
-def test_the_sample_holds_a_dozen_valid_numbers(sample):
-    with bce.sample.SAMPLE.open(encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    assert sample == len(rows) >= 12
-    for row in rows:
-        normalise(row["enterprise_number"])  # raises when a number is invalid
+def test_the_sample_holds_every_enterprise_the_tests_and_the_demo_name(db, sample):
+    lookup = bce.LocalDatabaseLookup(db)
+    assert sample == 16
+    names = {number: lookup.lookup(number).name for number in (
+        "0850.412.361", "0850.987.136", "0631.657.466", "0885.223.087", "0712.448.964", "0440.937.551",
+        "0893.115.028", "0550.773.027", "0827.776.224", "0758.761.219", "0642.039.832", "0817.652.491")}
+    assert names["0440.937.551"] == "Syndicus Van Rompaey"
+    assert names["0642.039.832"] == "Warmtepompen Kempen"
+    assert len(set(names.values())) == 12
 
 
 def test_loading_the_sample_twice_changes_nothing(db, sample):
@@ -100,3 +102,16 @@ def test_an_unknown_number_ends_in_an_incident_that_says_why(db, engine, sample)
         incident = session.scalars(select(Incident)).one()
         assert "0202.239.951 is not in the BCE" in incident.error
         assert session.get(ProcessInstance, instance.id).status == InstanceStatus.ERROR
+
+
+def test_the_lookup_chooses_the_name_language_and_gives_the_codes(db, sample):
+    lookup = bce.LocalDatabaseLookup(db)
+    bilingual = lookup.lookup("0734.567.835")  # ACP Résidence Midi / VME Residentie Zuid, Brussels
+    assert (bilingual.name, bilingual.name_language, bilingual.legal_form, bilingual.municipality,
+            bilingual.street) == ("VME Residentie Zuid", "NL", "Vereniging van mede-eigenaars", "Brussel",
+                                  "Boulevard du Midi")  # no Dutch street name: the French one
+    french = lookup.lookup("0893115028")
+    assert (french.legal_form, french.municipality, french.juridical_form, french.type_of_enterprise) == (
+        "Société à responsabilité limitée", "Ixelles", "610", "2")
+    person = lookup.lookup("0712.345.630")
+    assert (person.name, person.type_of_enterprise, person.legal_form) == ("Janssens, Peter", "1", None)

@@ -1,0 +1,1 @@
+"""Syndic mandates at the BCE (seed 002): requests, their rules, fees and the mandate history."""
