@@ -377,7 +377,8 @@ def environment() -> dict[str, str]:
     from bench.engine import cpu_model
 
     wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True, check=False)
-    return {"cpu": cpu_model(), "cores": str(os.cpu_count()), "wrk": (wrk.stdout or wrk.stderr).split("\n")[0]}
+    version = (wrk.stdout or wrk.stderr).split("\n")[0].split(" [")[0]
+    return {"cpu": cpu_model(), "cores": str(os.cpu_count()), "wrk": version}
 
 
 def markdown(scale_name: str, scale: Scale, workers: int, phases: list[Phase], lost: int,
