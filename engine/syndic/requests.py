@@ -44,7 +44,7 @@ from engine.wallet import ledger
 from engine.wallet.errors import InsufficientFunds
 from engine.wallet.fees import charge_fee
 from engine.workflow.errors import InvalidState, NotFound
-from engine.workflow.models import AuditEvent, HumanTask, HumanTaskState
+from engine.workflow.models import AuditEvent, HumanTask, HumanTaskState, MessageWait
 
 PROCESS_KEY = "syndic_mandate_request"
 SUBJECT = "syndic_mandate_request"
@@ -362,6 +362,12 @@ def confirm_filing(session: Session, workflow: Any, request_id: int, *, user_id:
         raise InvalidState("enter the counter's reference of the registration")
     if len(ref) > 80:
         raise InvalidState("the counter's reference has more than 80 characters: shorten it")
+    if request.process_instance_id is not None and session.scalar(select(MessageWait.id).where(
+            MessageWait.instance_id == request.process_instance_id,
+            MessageWait.message_name == MSG_COUNTER_CONFIRMED)) is None:
+        # the filing step has set the status but its instance has not reached the wait yet
+        raise InvalidState(f"request {request.reference} is still being sent to the enterprise counter: "
+                           "try again in a moment")
     request.counter_reference = ref
     request.confirmed_at = (dt.datetime.combine(confirmed_on, dt.time(12, 0), tzinfo=dt.UTC)
                             if confirmed_on and confirmed_on != dt.date.today() else utcnow())

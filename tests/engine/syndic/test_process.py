@@ -12,7 +12,7 @@ from decimal import Decimal
 from email import policy
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from engine.db import Database
 from engine.mail.intake import IncomingMail, store_batch
@@ -22,7 +22,7 @@ from engine.syndic.models import Mandate, MandateRequest, RequestStatus
 from engine.wallet.errors import InsufficientFunds
 from engine.wallet.models import WalletEntry
 from engine.workflow.errors import InvalidState
-from engine.workflow.models import AuditEvent, HumanTask, HumanTaskState, InstanceStatus, ProcessInstance
+from engine.workflow.models import AuditEvent, HumanTask, HumanTaskState, InstanceStatus, MessageWait, ProcessInstance
 from integrations.syndic.confirmations import confirm_from_mail
 from tests.engine.conftest import Clock
 from tests.engine.syndic.conftest import (
@@ -317,3 +317,25 @@ def test_modification_then_termination_update_the_history_and_late_filings_are_f
         late = session.scalars(select(AuditEvent).where(AuditEvent.subject_id == modification,
                                                         AuditEvent.kind == "syndic_request_submitted")).one()
         assert late.detail["late_working_days"] == 4
+
+
+def test_a_confirmation_before_the_instance_waits_for_it_says_to_try_again(services: Services,
+                                                                           world: World) -> None:
+    """Between the filing step setting FILED and its instance reaching the receive task, a
+    confirmation is refused with a sentence to try again, and nothing is written."""
+    db = services.db
+    top_up(db, world.org, "200.00", "t1")
+    request_id = submit(services, world)
+    _approve(services, world, request_id)
+    instance_id = _request(db, request_id).process_instance_id
+    with pytest.raises(InvalidState, match="still being sent to the enterprise counter"), \
+            db.transaction() as session:
+        session.execute(delete(MessageWait).where(MessageWait.instance_id == instance_id))  # not waiting yet
+        requests.confirm_filing(session, services.engine, request_id, user_id=world.staff,
+                                counter_reference="KBO-2026-78")
+    request = _request(db, request_id)
+    assert request.status == RequestStatus.FILED and request.counter_reference is None
+    with db.transaction() as session:  # once it waits, the same confirmation goes through
+        requests.confirm_filing(session, services.engine, request_id, user_id=world.staff,
+                                counter_reference="KBO-2026-78")
+    assert _request(db, request_id).status == RequestStatus.RECORDED
