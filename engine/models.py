@@ -8,7 +8,7 @@ from engine.cases.rmp_financing import RmpFinancing  # noqa: F401
 from engine.cases.works import Works  # noqa: F401
 from engine.documents.models import DossierFile, FileFolder  # noqa: F401
 from engine.mail.models import Mail, MailAttachment  # noqa: F401
-from engine.metering.models import Building  # noqa: F401
+from engine.metering.models import Building, BuildingUnit, Meter, MeterReading, ReadingImport  # noqa: F401
 from engine.monitoring.dwell_rollup import DwellHistogram  # noqa: F401
 from engine.monitoring.facts import DossierFact  # noqa: F401
 from engine.monitoring.reports import SavedReport  # noqa: F401
