@@ -27,6 +27,7 @@ import sys
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -382,6 +383,38 @@ def tokens_create(email: str, name: str) -> None:
 
 
 # --------------------------------------------------------------------------- bce
+
+
+@cli.group("meters", help="Meter readings: import reading files (docs/meter-readings.md).")
+def meters_group() -> None:
+    pass
+
+
+@meters_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "file_format", type=click.Choice(["csv", "xlsx", "wmbus"]), default=None,
+              help="Default: from the file name (.csv, .xlsx, .jsonl).")
+@click.option("--received-at", type=click.DateTime(), default=None,
+              help="wmbusmeters output: when the telegrams were received (for those without a date of their own).")
+def meters_import(file: Path, file_format: str | None, received_at: datetime | None) -> None:
+    """Import the readings of FILE; rejected rows are listed with their line and reason, the good
+    ones are kept, and importing the same file again adds nothing."""
+    from integrations.meters.importer import estimate_rows, format_of, import_file
+
+    with _database_errors():
+        try:
+            kind = file_format or format_of(file)
+            with click.progressbar(length=estimate_rows(file, kind), label=f"Importing {file.name}",
+                                   file=sys.stderr, show_pos=True) as bar:
+                done = import_file(_services().db, file, file_format=kind,
+                                   received_at=received_at.replace(tzinfo=UTC) if received_at else None,
+                                   progress=bar.update)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(f"{file.name}: {done.rows_read} read, {done.rows_imported} imported, {done.rows_duplicate} already "
+               f"known, {done.rows_rejected} rejected")
+    for problem in done.problems:
+        click.echo(f"  line {problem['line']}: {problem['reason']}")
 
 
 @cli.group("bce", help="The BCE / KBO enterprise register: open-data import and lookup (docs/kbo.md).")

@@ -76,7 +76,7 @@ def _neighbours(session: Session, meter: Meter, read_at: dt.datetime) -> tuple[M
     return before, after
 
 
-def _goes_down(session: Session, meter: Meter, earlier: MeterReading, earlier_value: Decimal,
+def _goes_down(session: Session, meter: Meter, earlier_at: dt.datetime, earlier_value: Decimal,
                later_at: dt.datetime, later_value: Decimal) -> bool:
     """A fall in value that is not an allocator's restart at the reference date."""
     if later_value >= earlier_value:
@@ -85,7 +85,7 @@ def _goes_down(session: Session, meter: Meter, earlier: MeterReading, earlier_va
         return True
     building = session.get(Building, meter.building_id)
     assert building is not None
-    return not reference_boundaries(building, _aware(earlier.read_at), later_at)
+    return not reference_boundaries(building, _aware(earlier_at), later_at)
 
 
 def record_reading(session: Session, *, meter: Meter, read_at: dt.datetime, value: Decimal | int | str,
@@ -119,11 +119,11 @@ def record_reading(session: Session, *, meter: Meter, read_at: dt.datetime, valu
         raise ReadingRejected("duplicate", f"meter {meter.serial} already has {same_time.value} at "
                                            f"{read_at.isoformat()}; a second, different value is refused")
     before, after = _neighbours(session, meter, read_at)
-    if before is not None and _goes_down(session, meter, before, before.value, read_at, amount):
+    if before is not None and _goes_down(session, meter, _aware(before.read_at), before.value, read_at, amount):
         raise ReadingRejected("backwards", f"meter {meter.serial} read {before.value} on "
                                            f"{before.read_at.date().isoformat()}; {amount} is lower (a reset or a "
                                            "replacement must be recorded as such)")
-    if after is not None and _goes_down(session, meter, before or after, amount, _aware(after.read_at), after.value):
+    if after is not None and _goes_down(session, meter, read_at, amount, _aware(after.read_at), after.value):
         raise ReadingRejected("backwards", f"meter {meter.serial} read {after.value} later, on "
                                            f"{after.read_at.date().isoformat()}; {amount} is higher")
     reading = MeterReading(meter_id=meter.id, read_at=read_at, value=amount, kind=ReadingKind(kind).value,
