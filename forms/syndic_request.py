@@ -21,6 +21,7 @@ from engine.syndic.identifiers import PersonNumberError, parse_person_number
 from engine.syndic.models import AppointedBy, RepresentativeCase, RequestKind, SyndicKind
 from engine.syndic.rules import representative_case
 from forms.base_schema import FormSchema
+from forms.enterprise_number import enterprise_number_message
 from forms.registry import Choices, field
 
 KINDS: Choices = [
@@ -40,19 +41,6 @@ APPOINTED_BY: Choices = [
 
 REGISTERING = (RequestKind.REGISTRATION, RequestKind.TERMINATION_AND_REGISTRATION)
 TERMINATING = (RequestKind.TERMINATION, RequestKind.TERMINATION_AND_REGISTRATION)
-
-
-def enterprise_number_message(error: EnterpriseNumberError) -> str:
-    """The seed's message (the same words as the parties pages, webapp/parties/labels.py)."""
-    if error.code == "empty":
-        return _("Enter the enterprise number.")
-    base = _("This enterprise number is not correct (format: 0123.456.789). Add a 0 at the start if needed.")
-    if error.code == "leading_zero" and error.suggestion:
-        return base + " " + _("It has 9 digits: did you mean %(number)s?", number=error.suggestion)
-    if error.code == "checksum":
-        return base + " " + _("Still wrong? Look the correct number up in the public search of the "
-                              "Crossroads Bank for Enterprises (kbopub.economie.fgov.be).")
-    return base
 
 
 def person_number_message(error: PersonNumberError) -> str:

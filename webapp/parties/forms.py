@@ -9,8 +9,9 @@ from marshmallow import ValidationError, fields, validate, validates
 
 from engine.parties.enterprise_number import EnterpriseNumberError, normalise
 from forms.base_schema import FormSchema
+from forms.enterprise_number import enterprise_number_message
 from forms.registry import FormRegistry, field
-from webapp.parties.labels import enterprise_number_message, kind_choices, language_choices
+from webapp.parties.labels import kind_choices, language_choices
 
 _short = validate.Length(max=100, error=_l("Write at most 100 characters."))
 _long = validate.Length(max=2000, error=_l("Write at most 2000 characters."))

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from engine.parties.enterprise_number import EnterpriseNumberError, format_number
+from engine.parties.enterprise_number import format_number
 from engine.parties.models import OrganisationKind, PartyRole
 
 ROLES: dict[str, Any] = {
@@ -45,19 +44,6 @@ def kind_choices() -> list[tuple[str, Any]]:
 
 def language_choices() -> list[tuple[str, Any]]:
     return list(CONTACT_LANGUAGES.items())
-
-
-def enterprise_number_message(error: EnterpriseNumberError) -> str:
-    """The seed's message: expected format, add a leading 0; plus what exactly is wrong."""
-    if error.code == "empty":
-        return _("Enter the enterprise number.")
-    base = _("This enterprise number is not correct (format: 0123.456.789). Add a 0 at the start if needed.")
-    if error.code == "leading_zero" and error.suggestion:
-        return base + " " + _("It has 9 digits: did you mean %(number)s?", number=error.suggestion)
-    if error.code == "checksum":
-        return base + " " + _("Still wrong? Look the correct number up in the public search of the "
-                              "Crossroads Bank for Enterprises (kbopub.economie.fgov.be).")
-    return base
 
 
 INVOLVEMENT_REFUSALS: dict[str, Any] = {

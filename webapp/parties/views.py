@@ -23,13 +23,14 @@ from engine.places.addresses import AddressNotInRegister, register_address
 from engine.places.models import Address
 from engine.workflow.errors import FormInvalid, NotFound
 from engine.workflow.models import AuditEvent
+from forms.enterprise_number import enterprise_number_message
 from forms.html_input import display_values, errors_by_field, schema_input, submitted_values
 from forms.registry import FormDefinition
 from integrations.bce import EnterpriseLookup, LocalDatabaseLookup
 from webapp.auth import BACK_OFFICE, CASE_HANDLERS, check_roles, require_roles, roles_guard
 from webapp.context import db_session, services
 from webapp.parties.forms import CONTACT_FORM, ORGANISATION_FORM, validate_party
-from webapp.parties.labels import INVOLVEMENT_REFUSALS, enterprise_number_message, register_party_filters
+from webapp.parties.labels import INVOLVEMENT_REFUSALS, register_party_filters
 from webapp.places.views import not_in_register_message, search_results, search_state
 from webapp.privacy import record_access  # the access log of personal data
 from webapp.transactions import run_command

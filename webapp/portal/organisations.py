@@ -20,8 +20,8 @@ from engine.portal.errors import PortalRefused
 from engine.portal.members import members_of
 from engine.portal.tools import all_tools, is_enabled
 from forms.base_schema import FormSchema
+from forms.enterprise_number import enterprise_number_message
 from webapp.context import db_session
-from webapp.parties.labels import enterprise_number_message
 from webapp.parties.views import bce_lookup
 from webapp.portal.blueprint import bp
 from webapp.portal.context import account_required, choose_organisation, current_access, portal_required

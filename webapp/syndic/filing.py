@@ -34,12 +34,12 @@ from engine.wallet import ledger
 from engine.wallet.errors import InsufficientFunds
 from engine.wallet.models import Wallet
 from engine.workflow.errors import InvalidState
+from forms.enterprise_number import enterprise_number_message
 from forms.syndic_request import MandateRequestSchema, required_documents, required_fields
 from integrations.documents import sniff
 from integrations.documents.store import DiskStore, StagedBlob, TooLarge
 from integrations.documents.upload import clean_name, extension
 from webapp.context import services
-from webapp.parties.labels import enterprise_number_message
 from webapp.parties.views import bce_lookup
 from webapp.privacy.recorder import record_access
 from webapp.syndic import labels
